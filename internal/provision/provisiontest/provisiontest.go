@@ -1,0 +1,65 @@
+// Package provisiontest provides a hand-written fake of the provisioning use
+// case for tests of the packages that drive it.
+package provisiontest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/contracts"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
+)
+
+// Recorder records every request and answers with Err, or with a result
+// built from the request (connection id ConnectionID, Created as set).
+type Recorder struct {
+	ConnectionID string
+	Created      bool
+	Warnings     []string
+	Err          error
+	// Panic makes Provision panic with this value (to test recovery).
+	Panic any
+
+	mu       sync.Mutex
+	requests []provision.Request
+}
+
+// Provision implements the use case's signature.
+func (r *Recorder) Provision(_ context.Context, req provision.Request) (provision.Result, error) {
+	r.mu.Lock()
+	r.requests = append(r.requests, req)
+	r.mu.Unlock()
+	if r.Panic != nil {
+		panic(r.Panic)
+	}
+	if r.Err != nil {
+		return provision.Result{}, r.Err
+	}
+	if err := req.Validate(); err != nil {
+		return provision.Result{}, err
+	}
+	res := provision.Result{
+		ConnectionID:     r.ConnectionID,
+		ETag:             `"etag-1"`,
+		Created:          r.Created,
+		AccountID:        req.AccountID,
+		Region:           req.Region,
+		StreamName:       req.StreamName,
+		Sandbox:          req.Sandbox,
+		ConnectionSpecID: contracts.KinesisConnectionSpecID,
+		Trigger:          req.Trigger,
+		CorrelationID:    req.CorrelationID,
+		Warnings:         r.Warnings,
+	}
+	if req.StreamName != "" {
+		res.StreamARN = provision.StreamARN(req.AccountID, req.Region, req.StreamName)
+	}
+	return res, nil
+}
+
+// Requests returns the requests received so far.
+func (r *Recorder) Requests() []provision.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]provision.Request(nil), r.requests...)
+}

@@ -1,0 +1,313 @@
+package trigger
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
+)
+
+// MaxBodyBytes is the largest API request body accepted.
+const MaxBodyBytes = 256 * 1024
+
+// httpRequest is what the API routes need of either payload version.
+type httpRequest struct {
+	method      string
+	path        string
+	headers     map[string]string // keys lower-cased
+	query       map[string]string
+	body        string
+	base64      bool
+	requestID   string
+	sourceLabel string
+}
+
+// response is an API answer before it is put in a payload-version shape.
+type response struct {
+	status  int
+	headers map[string]string
+	body    string
+}
+
+func (d *Dispatcher) handleAPIv1(ctx context.Context, payload []byte, sum *summary) events.APIGatewayProxyResponse {
+	var req events.APIGatewayProxyRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		sum.outcome, sum.reason = "rejected", "malformed API Gateway payload"
+		return apiV1Response(errorResponse(http.StatusBadRequest, "InvalidRequest", "the API Gateway payload could not be decoded", 0))
+	}
+	r := httpRequest{
+		method:    req.HTTPMethod,
+		path:      req.Path,
+		headers:   lowerKeys(req.Headers),
+		query:     req.QueryStringParameters,
+		body:      req.Body,
+		base64:    req.IsBase64Encoded,
+		requestID: req.RequestContext.RequestID,
+	}
+	if r.path == "" {
+		r.path = req.Resource
+	}
+	return apiV1Response(d.serveHTTP(ctx, r, sum))
+}
+
+func (d *Dispatcher) handleAPIv2(ctx context.Context, payload []byte, sum *summary) events.APIGatewayV2HTTPResponse {
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		sum.outcome, sum.reason = "rejected", "malformed API Gateway payload"
+		return apiV2Response(errorResponse(http.StatusBadRequest, "InvalidRequest", "the API Gateway payload could not be decoded", 0))
+	}
+	path := req.RawPath
+	if stage := req.RequestContext.Stage; stage != "" && stage != "$default" {
+		path = strings.TrimPrefix(path, "/"+stage)
+	}
+	r := httpRequest{
+		method:    req.RequestContext.HTTP.Method,
+		path:      path,
+		headers:   lowerKeys(req.Headers),
+		query:     req.QueryStringParameters,
+		body:      req.Body,
+		base64:    req.IsBase64Encoded,
+		requestID: req.RequestContext.RequestID,
+	}
+	return apiV2Response(d.serveHTTP(ctx, r, sum))
+}
+
+// routes lists the API's paths and the methods each allows.
+var routes = map[string][]string{
+	"/connections": {http.MethodPost},
+}
+
+func (d *Dispatcher) serveHTTP(ctx context.Context, r httpRequest, sum *summary) response {
+	sum.trigger, sum.correlID = provision.TriggerAPI, r.requestID
+	path := strings.TrimSuffix(r.path, "/")
+	allowed, ok := routes[path]
+	if !ok {
+		sum.outcome, sum.status = "rejected", http.StatusNotFound
+		return errorResponse(http.StatusNotFound, "NotFound", "no route for "+truncate(r.path)+"; the API serves POST /connections", 0)
+	}
+	method := strings.ToUpper(r.method)
+	if !slices.Contains(allowed, method) {
+		sum.outcome, sum.status = "rejected", http.StatusMethodNotAllowed
+		resp := errorResponse(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("%s does not allow %s", path, truncate(r.method)), 0)
+		resp.headers["Allow"] = strings.Join(allowed, ", ")
+		return resp
+	}
+	body, status, err := requestBody(r)
+	if err != nil {
+		sum.outcome, sum.status, sum.err = "rejected", status, err
+		return errorResponse(status, statusCode(status), err.Error(), 0)
+	}
+	req, err := decodeProvisionBody(body)
+	if err != nil {
+		sum.outcome, sum.status, sum.err = "rejected", http.StatusBadRequest, err
+		return errorResponse(http.StatusBadRequest, "InvalidRequest", err.Error(), 0)
+	}
+	req = d.fillDefaults(ctx, req, provision.TriggerAPI, r.requestID)
+	if !d.serves(ctx, req.AccountID) {
+		err := &AccountNotServedError{AccountID: req.AccountID}
+		sum.outcome, sum.status, sum.err = "rejected", http.StatusForbidden, err
+		return errorResponse(http.StatusForbidden, "AccountNotServed", err.Error(), 0)
+	}
+	res, err := d.svc.Provision(ctx, req)
+	if err != nil {
+		f := classifyError(err)
+		sum.status, sum.err = f.status, err
+		sum.outcome = "failed"
+		if f.status < 500 {
+			sum.outcome = "rejected"
+		}
+		msg := f.message
+		if f.status >= 500 {
+			msg += requestIDSuffix(ctx)
+		}
+		return errorResponse(f.status, f.code, msg, f.retryAfter)
+	}
+	sum.outcome, sum.result, sum.status = "provisioned", &res, http.StatusOK
+	if res.Created {
+		sum.status = http.StatusCreated
+	}
+	return jsonResponse(sum.status, res)
+}
+
+// requestBody decodes and checks the body: size, content type, base64.
+func requestBody(r httpRequest) ([]byte, int, error) {
+	if ct := r.headers["content-type"]; ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, http.StatusUnsupportedMediaType, errors.New("the body must be JSON (Content-Type: application/json)")
+		}
+	}
+	raw := r.body
+	if r.base64 {
+		if base64.StdEncoding.DecodedLen(len(raw)) > MaxBodyBytes+3 {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the body is larger than %d bytes", MaxBodyBytes)
+		}
+		b, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			return nil, http.StatusBadRequest, errors.New("the body is marked base64-encoded but is not valid base64")
+		}
+		raw = string(b)
+	}
+	if len(raw) > MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the body is larger than %d bytes", MaxBodyBytes)
+	}
+	return []byte(raw), 0, nil
+}
+
+// provisionFields are the fields of the JSON body of POST /connections and of
+// a direct invocation, all strings, all optional here (the use case says
+// which it requires).
+var provisionFields = []string{"region", "streamName", "accountId", "sandbox"}
+
+// decodeProvisionBody decodes strictly: a body that is not one JSON object,
+// an unknown field (names are case-sensitive) and a field that is not a
+// string are errors that name the problem without echoing the input.
+func decodeProvisionBody(body []byte) (provision.Request, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return provision.Request{}, errors.New("the body is empty; send a JSON object such as {\"region\":\"eu-west-1\",\"streamName\":\"orders\"}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		return provision.Request{}, describeJSONError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return provision.Request{}, errors.New("the body must hold exactly one JSON object")
+	}
+	if fields == nil {
+		return provision.Request{}, errors.New("the body must be a JSON object")
+	}
+	return requestFromFields(fields)
+}
+
+// requestFromFields reads a provisioning request from a decoded JSON object.
+func requestFromFields(fields map[string]json.RawMessage) (provision.Request, error) {
+	var unknown []string
+	for name := range fields {
+		if !slices.Contains(provisionFields, name) {
+			unknown = append(unknown, truncate(name))
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return provision.Request{}, fmt.Errorf("unknown field %s; allowed fields are region, streamName, accountId and sandbox", strings.Join(unknown, ", "))
+	}
+	values := make(map[string]string, len(provisionFields))
+	for _, name := range provisionFields {
+		raw, ok := fields[name]
+		if !ok || bytes.Equal(raw, []byte("null")) {
+			continue
+		}
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return provision.Request{}, fmt.Errorf("field %q must be a string", name)
+		}
+		values[name] = v
+	}
+	return provision.Request{
+		Region:     values["region"],
+		StreamName: values["streamName"],
+		AccountID:  values["accountId"],
+		Sandbox:    values["sandbox"],
+	}, nil
+}
+
+// describeJSONError turns a decoding error into a message that names the
+// problem without echoing input.
+func describeJSONError(err error) error {
+	var (
+		typeErr   *json.UnmarshalTypeError
+		syntaxErr *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &typeErr):
+		return errors.New("the body must be a JSON object")
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the body is not valid JSON (it ends too early)")
+	}
+	return errors.New("the body is not valid JSON")
+}
+
+func (d *Dispatcher) fillDefaults(ctx context.Context, req provision.Request, t provision.Trigger, correlationID string) provision.Request {
+	if req.AccountID == "" {
+		req.AccountID = functionAccount(ctx)
+	}
+	if req.Sandbox == "" {
+		req.Sandbox = d.cfg.DefaultSandbox
+	}
+	req.Trigger, req.CorrelationID = t, correlationID
+	return req
+}
+
+func errorResponse(status int, code, message string, retryAfter time.Duration) response {
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	body.Error.Code, body.Error.Message = code, message
+	resp := jsonResponse(status, body)
+	if retryAfter > 0 {
+		resp.headers["Retry-After"] = strconv.Itoa(int((retryAfter + time.Second - 1) / time.Second))
+	}
+	return resp
+}
+
+func jsonResponse(status int, v any) response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"InternalError","message":"the response could not be encoded"}}`)
+	}
+	return response{status: status, headers: map[string]string{"Content-Type": "application/json"}, body: string(b)}
+}
+
+func apiV1Response(r response) events.APIGatewayProxyResponse {
+	return events.APIGatewayProxyResponse{StatusCode: r.status, Headers: r.headers, Body: r.body}
+}
+
+func apiV2Response(r response) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: r.headers, Body: r.body}
+}
+
+func statusCode(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "PayloadTooLarge"
+	case http.StatusUnsupportedMediaType:
+		return "UnsupportedMediaType"
+	}
+	return "InvalidRequest"
+}
+
+func lowerKeys(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// truncate keeps an echoed caller value short and printable.
+func truncate(s string) string {
+	const max = 64
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strconv.Quote(s)
+}

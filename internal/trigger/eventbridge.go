@@ -1,0 +1,205 @@
+package trigger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
+)
+
+// Event shapes the function handles.
+const (
+	cloudTrailDetailType = "AWS API Call via CloudTrail"
+	kinesisSource        = "aws.kinesis"
+	kinesisEventSource   = "kinesis.amazonaws.com"
+	createStream         = "CreateStream"
+	// ProvisionDetailType is the detail type of the custom provisioning
+	// event.
+	ProvisionDetailType = "Provision Kinesis Connection"
+)
+
+// Outcome is the function's result for an EventBridge event.
+type Outcome struct {
+	// Status is "provisioned" or "skipped".
+	Status string `json:"status"`
+	// Reason says why an event was skipped.
+	Reason string            `json:"reason,omitempty"`
+	Result *provision.Result `json:"result,omitempty"`
+}
+
+// skip is a decision not to act on an event, logged at level.
+type skip struct {
+	reason string
+	level  slog.Level
+}
+
+func (d *Dispatcher) handleEvent(ctx context.Context, payload []byte, sum *summary) (any, error) {
+	var e events.EventBridgeEvent
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return d.skipped(sum, skip{"the EventBridge envelope could not be decoded", slog.LevelWarn}), nil
+	}
+	sum.correlID = e.ID
+	req, sk := d.eventRequest(ctx, e)
+	if sk != nil {
+		return d.skipped(sum, *sk), nil
+	}
+	sum.trigger = req.Trigger
+	res, err := d.svc.Provision(ctx, req)
+	if err != nil {
+		f := classifyError(err)
+		if f.status == 400 {
+			// The event is ours but can never succeed: retrying is pointless.
+			return d.skipped(sum, skip{"invalid provisioning request: " + err.Error(), slog.LevelError}), nil
+		}
+		sum.outcome, sum.err = "failed", err
+		return nil, lambdaError(f, err)
+	}
+	sum.outcome, sum.result = "provisioned", &res
+	return Outcome{Status: "provisioned", Result: &res}, nil
+}
+
+func (d *Dispatcher) skipped(sum *summary, sk skip) Outcome {
+	sum.outcome, sum.reason, sum.level = "skipped", sk.reason, sk.level
+	return Outcome{Status: "skipped", Reason: sk.reason}
+}
+
+// eventRequest turns an event into a request, or says why it is skipped.
+func (d *Dispatcher) eventRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
+	switch {
+	case e.Source == d.cfg.OwnEventSource:
+		return provision.Request{}, &skip{"the function's own event (source " + e.Source + ") is not processed", slog.LevelInfo}
+	case e.DetailType == cloudTrailDetailType:
+		return d.cloudTrailRequest(ctx, e)
+	case e.DetailType == ProvisionDetailType && e.Source == d.cfg.ProvisionEventSource:
+		return d.customRequest(ctx, e)
+	case e.DetailType == ProvisionDetailType:
+		return provision.Request{}, &skip{fmt.Sprintf("provisioning event from source %q; only %q is accepted", e.Source, d.cfg.ProvisionEventSource), slog.LevelWarn}
+	}
+	return provision.Request{}, &skip{fmt.Sprintf("event %q from %q is not handled by this function", e.DetailType, e.Source), slog.LevelInfo}
+}
+
+// cloudTrailRecord is the part of a CloudTrail record the function reads.
+type cloudTrailRecord struct {
+	EventSource        string `json:"eventSource"`
+	EventName          string `json:"eventName"`
+	AWSRegion          string `json:"awsRegion"`
+	RecipientAccountID string `json:"recipientAccountId"`
+	ErrorCode          string `json:"errorCode"`
+	RequestParameters  *struct {
+		StreamName string `json:"streamName"`
+	} `json:"requestParameters"`
+}
+
+func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
+	if e.Source != kinesisSource {
+		// Only AWS can publish with an aws.* source; anything else claiming
+		// to be a CloudTrail record is forged.
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail-shaped event from source %q refused: only %q is trusted", e.Source, kinesisSource), slog.LevelWarn}
+	}
+	var rec cloudTrailRecord
+	if err := json.Unmarshal(e.Detail, &rec); err != nil {
+		return provision.Request{}, &skip{"the CloudTrail record could not be decoded", slog.LevelError}
+	}
+	switch {
+	case rec.EventSource != kinesisEventSource:
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail record from %q is not handled", rec.EventSource), slog.LevelInfo}
+	case rec.EventName != createStream:
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail %s is not handled", rec.EventName), slog.LevelInfo}
+	case rec.ErrorCode != "":
+		return provision.Request{}, &skip{fmt.Sprintf("CreateStream failed with %s; there is no stream to provision", rec.ErrorCode), slog.LevelInfo}
+	case rec.RequestParameters == nil || rec.RequestParameters.StreamName == "":
+		return provision.Request{}, &skip{"CreateStream record without requestParameters.streamName", slog.LevelError}
+	}
+	req := provision.Request{
+		AccountID:     first(rec.RecipientAccountID, e.AccountID),
+		Region:        first(rec.AWSRegion, e.Region),
+		StreamName:    rec.RequestParameters.StreamName,
+		Sandbox:       d.cfg.DefaultSandbox,
+		Trigger:       provision.TriggerCloudTrail,
+		CorrelationID: e.ID,
+	}
+	if !d.serves(ctx, req.AccountID) {
+		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}
+	}
+	return req, nil
+}
+
+// customDetail is the detail of a custom provisioning event.
+type customDetail struct {
+	Region     string `json:"region"`
+	StreamName string `json:"streamName"`
+	AccountID  string `json:"accountId"`
+	Sandbox    string `json:"sandbox"`
+}
+
+func (d *Dispatcher) customRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
+	var det customDetail
+	if err := json.Unmarshal(e.Detail, &det); err != nil {
+		return provision.Request{}, &skip{"the provisioning event's detail must be an object of strings {region, streamName, accountId?, sandbox?}", slog.LevelError}
+	}
+	if det.StreamName == "" {
+		return provision.Request{}, &skip{"the provisioning event's detail has no streamName", slog.LevelError}
+	}
+	req := provision.Request{
+		AccountID:     first(det.AccountID, e.AccountID),
+		Region:        det.Region,
+		StreamName:    det.StreamName,
+		Sandbox:       first(det.Sandbox, d.cfg.DefaultSandbox),
+		Trigger:       provision.TriggerEvent,
+		CorrelationID: e.ID,
+	}
+	if !d.serves(ctx, req.AccountID) {
+		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}
+	}
+	return req, nil
+}
+
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// handleDirect serves a direct invocation, whose payload is the API's body.
+func (d *Dispatcher) handleDirect(ctx context.Context, payload []byte, fields map[string]json.RawMessage, sum *summary) (any, error) {
+	sum.trigger = provision.TriggerDirect
+	var (
+		req provision.Request
+		err error
+	)
+	if fields == nil {
+		req, err = decodeProvisionBody(payload)
+	} else {
+		req, err = requestFromFields(fields)
+	}
+	if err != nil {
+		sum.outcome, sum.err = "rejected", err
+		return nil, &InvalidRequestError{Message: "invalid direct invocation: " + err.Error()}
+	}
+	correlationID := requestID(ctx)
+	sum.correlID = correlationID
+	req = d.fillDefaults(ctx, req, provision.TriggerDirect, correlationID)
+	if !d.serves(ctx, req.AccountID) {
+		err := &AccountNotServedError{AccountID: req.AccountID}
+		sum.outcome, sum.err = "rejected", err
+		return nil, err
+	}
+	res, err := d.svc.Provision(ctx, req)
+	if err != nil {
+		f := classifyError(err)
+		sum.outcome, sum.err = "failed", err
+		if f.status < 500 {
+			sum.outcome = "rejected"
+		}
+		return nil, lambdaError(f, err)
+	}
+	sum.outcome, sum.result = "provisioned", &res
+	return res, nil
+}
