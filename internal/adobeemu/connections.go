@@ -284,7 +284,7 @@ func (e *Emulator) patchConnection(w http.ResponseWriter, r *http.Request, c *ca
 			"Supplied version=[%s] does not match the current version on entity=[%s]. Please fetch the connection and retry with its etag.",
 			r.Header.Get("If-Match"), id)
 	}
-	updated := rec.Connection.clone()
+	updated := rec.clone()
 	if updated.Auth.Params == nil {
 		updated.Auth.Params = map[string]string{}
 	}

@@ -23,7 +23,7 @@ func newUUID() string {
 func newETag(now time.Time) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf(`"%s-0000-0200-0000-%08x0000"`, hex.EncodeToString(b[:]), uint32(now.Unix()))
+	return fmt.Sprintf(`"%s-0000-0200-0000-%08x0000"`, hex.EncodeToString(b[:]), now.Unix()&0xffffffff)
 }
 
 // newToken returns an opaque random access token.

@@ -39,7 +39,7 @@ func (e *Emulator) listSourceConnections(w http.ResponseWriter, r *http.Request,
 	pg, total, next := page(recs, lq, sourceResource)
 	items := make([]SourceConnection, len(pg))
 	for i, rec := range pg {
-		items[i] = rec.SourceConnection.clone()
+		items[i] = rec.clone()
 	}
 	e.mu.Unlock()
 	if lq.count {
@@ -153,7 +153,7 @@ func (e *Emulator) retrieveSourceConnection(w http.ResponseWriter, c *call) *api
 	rec, ok := e.sandboxLocked(c.sandbox).sources[id]
 	var view SourceConnection
 	if ok {
-		view = rec.SourceConnection.clone()
+		view = rec.clone()
 	}
 	e.mu.Unlock()
 	if !ok {

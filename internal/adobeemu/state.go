@@ -142,7 +142,7 @@ func (e *Emulator) Connections(sandbox string) []Connection {
 	slices.SortFunc(recs, func(a, b *connRecord) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]Connection, len(recs))
 	for i, r := range recs {
-		out[i] = r.Connection.clone()
+		out[i] = r.clone()
 	}
 	return out
 }
@@ -156,7 +156,7 @@ func (e *Emulator) SourceConnections(sandbox string) []SourceConnection {
 	slices.SortFunc(recs, func(a, b *sourceRecord) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]SourceConnection, len(recs))
 	for i, r := range recs {
-		out[i] = r.SourceConnection.clone()
+		out[i] = r.clone()
 	}
 	return out
 }

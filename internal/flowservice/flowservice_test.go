@@ -362,7 +362,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"%v params":  fmt.Sprintf("%v", req.Auth.Params),
 		"%+v params": fmt.Sprintf("%+v", req.Auth.Params),
 		"%#v params": fmt.Sprintf("%#v", req.Auth.Params),
-		"%s params":  fmt.Sprintf("%s", req.Auth.Params),
+		"%s params":  fmt.Sprintf("%s", req.Auth.Params), //nolint:staticcheck // exercises the %s verb on purpose
 		"%+v req":    fmt.Sprintf("%+v", req),
 		"%#v req":    fmt.Sprintf("%#v", *req),
 		"%v token":   fmt.Sprintf("%v", testToken),

@@ -419,7 +419,7 @@ func (s *Source) exchange(ctx context.Context, creds Credentials) (string, time.
 	}
 	lifetime, err := parseExpiresIn(tr.ExpiresIn)
 	if err != nil {
-		return "", 0, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+		return "", 0, fmt.Errorf("%w: %w", ErrMalformedResponse, err)
 	}
 	return tr.AccessToken, lifetime, nil
 }

@@ -582,7 +582,7 @@ func TestCredentials_redacted(t *testing.T) {
 		"%v":         fmt.Sprintf("%v", testCreds),
 		"%+v":        fmt.Sprintf("%+v", testCreds),
 		"%#v":        fmt.Sprintf("%#v", testCreds),
-		"%s":         fmt.Sprintf("%s", testCreds),
+		"%s":         fmt.Sprintf("%s", testCreds), //nolint:staticcheck // exercises the %s verb on purpose
 		"%q":         fmt.Sprintf("%q", testCreds),
 		"%v pointer": fmt.Sprintf("%v", &testCreds),
 		"%+v nested": fmt.Sprintf("%+v", struct{ C imsauth.Credentials }{testCreds}),

@@ -25,14 +25,13 @@ const MaxBodyBytes = 256 * 1024
 
 // httpRequest is what the API routes need of either payload version.
 type httpRequest struct {
-	method      string
-	path        string
-	headers     map[string]string // keys lower-cased
-	query       map[string]string
-	body        string
-	base64      bool
-	requestID   string
-	sourceLabel string
+	method    string
+	path      string
+	headers   map[string]string // keys lower-cased
+	query     map[string]string
+	body      string
+	base64    bool
+	requestID string
 }
 
 // response is an API answer before it is put in a payload-version shape.

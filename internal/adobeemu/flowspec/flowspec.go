@@ -277,8 +277,8 @@ func problems(err error) []string {
 }
 
 func isRequestError(err error) bool {
-	_, ok := err.(*openapi3filter.RequestError)
-	return ok
+	var re *openapi3filter.RequestError
+	return errors.As(err, &re)
 }
 
 func reasons(re *openapi3filter.RequestError) []string {
