@@ -35,6 +35,11 @@ type MotoOptions struct {
 	Bin string
 	// Output, if set, receives moto's stdout and stderr (request log).
 	Output io.Writer
+	// Host is the address moto listens on; default 127.0.0.1. Use 0.0.0.0
+	// only to let containers (sam local invoke) reach it.
+	Host string
+	// Port is moto's port; 0 picks a free one.
+	Port int
 }
 
 // Moto is a running moto_server on a loopback port.
@@ -62,7 +67,7 @@ func StartMoto(ctx context.Context, opts MotoOptions) (*Moto, error) {
 
 	var lastErr error
 	for range startAttempts {
-		m, err := startMotoOnce(ctx, bin, opts.Output)
+		m, err := startMotoOnce(ctx, bin, opts)
 		if err == nil {
 			return m, nil
 		}
@@ -76,13 +81,20 @@ func StartMoto(ctx context.Context, opts MotoOptions) (*Moto, error) {
 
 var errExitedEarly = errors.New("exited before it was ready")
 
-func startMotoOnce(ctx context.Context, bin string, output io.Writer) (*Moto, error) {
-	ports, err := freePorts(1)
-	if err != nil {
-		return nil, err
+func startMotoOnce(ctx context.Context, bin string, opts MotoOptions) (*Moto, error) {
+	ports := []int{opts.Port}
+	if opts.Port == 0 {
+		var err error
+		if ports, err = freePorts(1); err != nil {
+			return nil, err
+		}
 	}
-	out := &logSink{max: outputTail, out: output}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(ports[0]))
+	host := opts.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	out := &logSink{max: outputTail, out: opts.Output}
+	cmd := exec.Command(bin, "-H", host, "-p", strconv.Itoa(ports[0]))
 	cmd.Stdout = out
 	cmd.Stderr = out
 	proc, err := startGroup(cmd)

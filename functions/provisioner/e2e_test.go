@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/localenv"
+)
+
+// The end-to-end tests run the real bootstrap under the Runtime Interface
+// Emulator against moto_server and the Adobe emulator, as `sam local invoke`
+// would run it. They share one moto per test binary; every test gets its own
+// emulator, resource names and function processes.
+var e2e struct {
+	moto      *localenv.Moto
+	rie       string
+	bootstrap string
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	cleanup := func() {}
+	if !testing.Short() {
+		cleanup = setupE2E()
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// setupE2E finds or builds what the end-to-end tests need. Failures are kept
+// in e2e.err and reported by each test, so a missing moto_server fails the
+// tests with the reason instead of skipping them.
+func setupE2E() func() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := localenv.ModuleRoot()
+	if err != nil {
+		e2e.err = err
+		return func() {}
+	}
+	var dir string
+	if e2e.bootstrap = os.Getenv("PROVISIONER_BOOTSTRAP"); e2e.bootstrap == "" {
+		if dir, err = os.MkdirTemp("", "provisioner-e2e-"); err != nil {
+			e2e.err = err
+			return func() {}
+		}
+		if e2e.bootstrap, err = localenv.BuildBootstrap(ctx, root, dir); err != nil {
+			e2e.err = err
+			return func() { os.RemoveAll(dir) }
+		}
+	}
+	if e2e.rie, err = localenv.RIEPath(ctx, root); err != nil {
+		e2e.err = err
+		return func() { os.RemoveAll(dir) }
+	}
+	motoBin, err := localenv.FindMoto(root)
+	if err != nil {
+		e2e.err = err
+		return func() { os.RemoveAll(dir) }
+	}
+	if e2e.moto, err = localenv.StartMoto(ctx, localenv.MotoOptions{Bin: motoBin}); err != nil {
+		e2e.err = err
+	}
+	return func() {
+		if e2e.moto != nil {
+			_ = e2e.moto.Close()
+		}
+		if dir != "" {
+			_ = os.RemoveAll(dir)
+		}
+	}
+}
+
+// newStack returns a fresh stack on the shared moto.
+func newStack(t *testing.T, opts localenv.StackOptions) *localenv.Stack {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: needs moto_server and the RIE")
+	}
+	if e2e.err != nil {
+		t.Fatalf("end-to-end set-up failed: %v", e2e.err)
+	}
+	opts.Moto = e2e.moto
+	st, err := localenv.StartStack(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("StartStack() error = %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// startFunction starts one simulated Lambda container on the stack.
+func startFunction(t *testing.T, st *localenv.Stack, env map[string]string) *localenv.Function {
+	t.Helper()
+	fn, err := st.StartFunction(t.Context(), localenv.FunctionOptions{RIE: e2e.rie, Bootstrap: e2e.bootstrap, Timeout: 20 * time.Second}, env)
+	if err != nil {
+		t.Fatalf("StartFunction() error = %v", err)
+	}
+	t.Cleanup(func() {
+		_ = fn.Close()
+		if t.Failed() {
+			t.Logf("function logs:\n%s", fn.Logs())
+		}
+	})
+	return fn
+}
+
+func invoke(t *testing.T, fn *localenv.Function, payload []byte) *localenv.Invocation {
+	t.Helper()
+	inv, err := fn.Invoke(t.Context(), payload)
+	if err != nil {
+		t.Fatalf("Invoke() error = %v", err)
+	}
+	if inv.TimedOut {
+		t.Fatalf("the invocation timed out: %s", inv.Payload)
+	}
+	return inv
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// caseOutcome is what a file in events/ must produce (see the cases table
+// in the README and ../shared/cases/README.md).
+type caseOutcome struct {
+	api        bool   // an API Gateway payload: the answer is an HTTP response
+	skipReason string // skipped events: part of the logged reason
+	account    string
+	region     string
+	sandbox    string
+	stream     string
+}
+
+var caseOutcomes = map[string]caseOutcome{
+	"cloudtrail-createstream-provisioned.json": {account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
+	"cloudtrail-createstream-ondemand.json":    {account: "444455556666", region: "us-east-2", sandbox: "prod", stream: "iot-telemetry.v2"},
+	"cloudtrail-createstream-failed.json":      {skipReason: "CreateStream failed with ResourceInUseException"},
+	"custom-provision-request.json":            {account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "payments-events"},
+	// API requests without accountId are for the function's own account.
+	"apigw-rest-v1-post.json":        {api: true, account: localenv.FunctionAccountID, region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
+	"apigw-http-v2-post-base64.json": {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
+	"apigw-http-v2-post.json":        {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
+	"direct-invocation.json":         {account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
+}
+
+// TestEveryEventFileHasAnOutcome keeps events/ and the table in step.
+func TestEveryEventFileHasAnOutcome(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+		if _, ok := caseOutcomes[filepath.Base(f)]; !ok {
+			t.Errorf("events/%s has no expected outcome in caseOutcomes", filepath.Base(f))
+		}
+	}
+	for name := range caseOutcomes {
+		if !slices.Contains(names, name) {
+			t.Errorf("caseOutcomes names %s, which is not in events/", name)
+		}
+	}
+}
+
+func TestEventFiles(t *testing.T) {
+	t.Parallel()
+	for name, want := range caseOutcomes {
+		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {
+			t.Parallel()
+			st := newStack(t, localenv.StackOptions{})
+			fn := startFunction(t, st, nil)
+			inv := invoke(t, fn, readEvent(t, name))
+			if inv.Err != nil {
+				t.Fatalf("invocation failed: %v", inv.Err)
+			}
+			if want.skipReason != "" {
+				checkSkipped(t, st, fn, inv, want.skipReason)
+			} else {
+				checkProvisioned(t, st, inv, want)
+			}
+			checkNoSecretsIn(t, "function logs", fn.Logs())
+		})
+	}
+}
+
+// functionAnswer is the connection id and created flag from any kind of
+// result, after checking the shape the trigger promises.
+func functionAnswer(t *testing.T, inv *localenv.Invocation, api bool) (id string, created bool) {
+	t.Helper()
+	var res struct {
+		ConnectionID string `json:"connectionId"`
+		Created      bool   `json:"created"`
+		Status       string `json:"status"`
+		Result       *struct {
+			ConnectionID string `json:"connectionId"`
+			Created      bool   `json:"created"`
+		} `json:"result"`
+	}
+	body := inv.Payload
+	if api {
+		var resp events.APIGatewayProxyResponse // same JSON for v2's statusCode, headers and body
+		if err := json.Unmarshal(inv.Payload, &resp); err != nil {
+			t.Fatalf("API answer %s: %v", inv.Payload, err)
+		}
+		if resp.StatusCode != 201 && resp.StatusCode != 200 {
+			t.Fatalf("API status = %d, want 201 or 200: %s", resp.StatusCode, resp.Body)
+		}
+		if resp.Headers["Content-Type"] != "application/json" {
+			t.Errorf("API Content-Type = %q", resp.Headers["Content-Type"])
+		}
+		body = []byte(resp.Body)
+		if err := json.Unmarshal(body, &res); err != nil {
+			t.Fatalf("API body %s: %v", body, err)
+		}
+		if (resp.StatusCode == 201) != res.Created {
+			t.Errorf("API status %d with created=%v", resp.StatusCode, res.Created)
+		}
+		return res.ConnectionID, res.Created
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatalf("result %s: %v", body, err)
+	}
+	if res.Result != nil {
+		if res.Status != "provisioned" {
+			t.Fatalf("status = %q, want provisioned: %s", res.Status, body)
+		}
+		return res.Result.ConnectionID, res.Result.Created
+	}
+	return res.ConnectionID, res.Created
+}
+
+type publishedEvent struct {
+	DetailType string   `json:"detail-type"`
+	Source     string   `json:"source"`
+	Resources  []string `json:"resources"`
+	Detail     struct {
+		ConnectionID     string `json:"connectionId"`
+		ETag             string `json:"etag"`
+		Created          bool   `json:"created"`
+		AccountID        string `json:"accountId"`
+		Region           string `json:"region"`
+		StreamName       string `json:"streamName"`
+		StreamARN        string `json:"streamArn"`
+		Sandbox          string `json:"sandbox"`
+		ConnectionSpecID string `json:"connectionSpecId"`
+		Trigger          string `json:"trigger"`
+		CorrelationID    string `json:"correlationId"`
+	} `json:"detail"`
+}
+
+// receive reads n published events, then makes sure no more arrive.
+func receive(t *testing.T, st *localenv.Stack, n int) []publishedEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	raw, err := st.Sink.Receive(ctx, n)
+	if err != nil {
+		t.Fatalf("receive %d published events: %v (got %d)", n, err, len(raw))
+	}
+	extra, err := st.Sink.Drain(t.Context(), 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra) != 0 {
+		t.Errorf("%d more events than the %d expected were published: %s", len(extra), n, extra)
+	}
+	out := make([]publishedEvent, len(raw))
+	for i, r := range raw {
+		checkNoSecretsIn(t, "published event", string(r))
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			t.Fatalf("published event %s: %v", r, err)
+		}
+	}
+	return out
+}
+
+func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation, want caseOutcome) {
+	t.Helper()
+	id, _ := functionAnswer(t, inv, want.api)
+	emu := st.Emulator()
+	if got := emu.Count("POST", "/connections"); got != 1 {
+		t.Errorf("POST /connections calls = %d, want 1", got)
+	}
+	conns := emu.Connections(want.sandbox)
+	if len(conns) != 1 {
+		t.Fatalf("connections in sandbox %s = %d, want 1", want.sandbox, len(conns))
+	}
+	c := conns[0]
+	if c.ID != id {
+		t.Errorf("the function answered connection %q, Flow Service holds %q", id, c.ID)
+	}
+	if c.Auth.Params["region"] != want.region || !strings.Contains(c.Name, want.account) || !strings.Contains(c.Name, want.region) {
+		t.Errorf("connection %q has region %q, want a connection named for %s/%s in %s", c.Name, c.Auth.Params["region"], want.account, want.region, want.region)
+	}
+	for _, r := range emu.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/connections") && r.Header.Get("x-sandbox-name") != want.sandbox {
+			t.Errorf("POST /connections carried x-sandbox-name %q, want %q", r.Header.Get("x-sandbox-name"), want.sandbox)
+		}
+	}
+	events := receive(t, st, 1)
+	e := events[0]
+	arn := fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", want.region, want.account, want.stream)
+	if e.DetailType != "Kinesis Connection Provisioned" || e.Source != "aep.kinesis.provisioner" {
+		t.Errorf("published %q from %q", e.DetailType, e.Source)
+	}
+	d := e.Detail
+	if d.ConnectionID != id || d.AccountID != want.account || d.Region != want.region || d.Sandbox != want.sandbox ||
+		d.StreamName != want.stream || d.StreamARN != arn || d.ConnectionSpecID != "86043421-563b-46ec-8e6c-e23184711bf6" || d.CorrelationID == "" {
+		t.Errorf("published detail = %+v, want connection %s for %s", d, id, arn)
+	}
+	if !slices.Contains(e.Resources, arn) {
+		t.Errorf("resources = %v, want %s", e.Resources, arn)
+	}
+}
+
+func checkSkipped(t *testing.T, st *localenv.Stack, fn *localenv.Function, inv *localenv.Invocation, reason string) {
+	t.Helper()
+	var out struct{ Status, Reason string }
+	if err := json.Unmarshal(inv.Payload, &out); err != nil || out.Status != "skipped" {
+		t.Errorf("result = %s, want status skipped", inv.Payload)
+	}
+	if got := st.Faults().Calls("secretsmanager.GetSecretValue"); got != 0 {
+		t.Errorf("secret reads = %d, want 0", got)
+	}
+	if got := len(st.Emulator().Requests()); got != 0 {
+		t.Errorf("Adobe requests = %d, want 0", got)
+	}
+	published, err := st.Sink.Drain(t.Context(), 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(published) != 0 {
+		t.Errorf("published %d events for a skipped event", len(published))
+	}
+	if n := strings.Count(fn.Logs(), reason); n != 1 {
+		t.Errorf("log lines giving the reason %q = %d, want 1:\n%s", reason, n, fn.Logs())
+	}
+}
+
+// checkNoSecretsIn fails when s holds any demo secret value.
+func checkNoSecretsIn(t *testing.T, what, s string) {
+	t.Helper()
+	for _, secret := range []string{localenv.DemoSecretKey, localenv.DemoClientSecret, localenv.DemoAccessKeyID} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s contains a secret value", what)
+		}
+	}
+}
