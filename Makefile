@@ -59,7 +59,7 @@ stack: deps ## keep moto and the Adobe emulator running for `sam local invoke --
 
 test: deps vet lint cfn-lint tidy-check build build-local unit ## everything CI runs
 
-unit: ## unit and end-to-end tests (the end-to-end ones run the real bootstrap under the RIE)
+unit: build-local ## unit and end-to-end tests (the end-to-end ones run the real bootstrap under the RIE)
 	PROVISIONER_BOOTSTRAP=$(LOCAL_BOOTSTRAP) $(GO) test -race -count=1 ./...
 
 vet:

@@ -182,6 +182,9 @@ func TestEveryEventFileHasAnOutcome(t *testing.T) {
 	}
 }
 
+// TestEventFiles runs every file in events/ through the real bootstrap and
+// checks its outcome; then replays it, which must reuse the connection (the
+// replay line of the handed cases).
 func TestEventFiles(t *testing.T) {
 	t.Parallel()
 	for name, want := range caseOutcomes {
@@ -195,8 +198,20 @@ func TestEventFiles(t *testing.T) {
 			}
 			if want.skipReason != "" {
 				checkSkipped(t, st, fn, inv, want.skipReason)
-			} else {
-				checkProvisioned(t, st, inv, want)
+				return
+			}
+			first := checkProvisioned(t, st, inv, want)
+			if !first.created {
+				t.Errorf("first run says created=false")
+			}
+
+			replay := invoke(t, fn, readEvent(t, name))
+			if replay.Err != nil {
+				t.Fatalf("replay failed: %v", replay.Err)
+			}
+			again := checkProvisioned(t, st, replay, want)
+			if again.id != first.id || again.created {
+				t.Errorf("replay = %s created %v, want %s created false", again.id, again.created, first.id)
 			}
 			checkNoSecretsIn(t, "function logs", fn.Logs())
 		})
@@ -294,9 +309,17 @@ func receive(t *testing.T, st *localenv.Stack, n int) []publishedEvent {
 	return out
 }
 
-func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation, want caseOutcome) {
+// answer is what one invocation reported.
+type answer struct {
+	id      string
+	created bool
+}
+
+// checkProvisioned checks one successful invocation: its answer, the one
+// connection in Flow Service, and the one event it published.
+func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation, want caseOutcome) answer {
 	t.Helper()
-	id, _ := functionAnswer(t, inv, want.api)
+	id, created := functionAnswer(t, inv, want.api)
 	emu := st.Emulator()
 	if got := emu.Count("POST", "/connections"); got != 1 {
 		t.Errorf("POST /connections calls = %d, want 1", got)
@@ -331,6 +354,10 @@ func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation
 	if !slices.Contains(e.Resources, arn) {
 		t.Errorf("resources = %v, want %s", e.Resources, arn)
 	}
+	if d.Created != created {
+		t.Errorf("published created=%v, the function answered created=%v", d.Created, created)
+	}
+	return answer{id: id, created: created}
 }
 
 func checkSkipped(t *testing.T, st *localenv.Stack, fn *localenv.Function, inv *localenv.Invocation, reason string) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/imsauth"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/lambdalog"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/ledger"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/settings"
@@ -29,6 +31,9 @@ const userAgent = "aep-kinesis-provisioner"
 
 func main() {
 	log := lambdalog.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	// The runtime's own log.Printf lines (it repeats a failed invocation's
+	// error, which the handler already logged at ERROR) become WARN JSON.
+	slog.SetLogLoggerLevel(slog.LevelWarn)
 	slog.SetDefault(log)
 	d, err := newDispatcher(context.Background(), log)
 	if err != nil {
@@ -71,11 +76,19 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 	if err != nil {
 		return nil, err
 	}
+	table, err := ledger.New(dynamodb.NewFromConfig(awsCfg), s.ConnectionsTable)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := provision.NewService(provision.Config{
 		KinesisSecretID: s.KinesisSecretID,
 		AuthSpecName:    s.AuthSpecName,
 		ProviderID:      s.ProviderID,
-	}, store, flow, pub)
+		NameTemplate:    s.ConnectionNameTemplate,
+		VerifyAfter:     s.RecordVerifyAfter,
+		LockWait:        s.LockWait,
+		LockGrace:       s.DeadlineMargin,
+	}, provision.Deps{Keys: store, Flow: flow, Ledger: table, Publisher: pub})
 	if err != nil {
 		return nil, err
 	}

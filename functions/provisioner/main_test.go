@@ -30,6 +30,7 @@ func TestNewDispatcherReportsEverySettingsProblem(t *testing.T) {
 func TestNewDispatcherWiresValidSettings(t *testing.T) {
 	t.Setenv("KINESIS_SECRET_ID", "kinesis/{accountId}")
 	t.Setenv("ADOBE_SECRET_ID", "adobe")
+	t.Setenv("CONNECTIONS_TABLE", "connections")
 	t.Setenv("AWS_REGION", "eu-west-1")
 	d, err := newDispatcher(t.Context(), slog.New(slog.DiscardHandler))
 	if err != nil || d == nil {

@@ -2,14 +2,17 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/contracts"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/eventbus"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/ledger"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 )
 
@@ -21,9 +24,17 @@ const DetailTypeProvisioned = "Kinesis Connection Provisioned"
 // documents.
 const connectionSpecVersion = "1.0"
 
-// DefaultNameTemplate names connections so people can tell in the Experience
-// Platform UI which account and region each serves.
-const DefaultNameTemplate = "Amazon Kinesis {accountId} {region}"
+// Defaults of Config.
+const (
+	// DefaultNameTemplate names connections so people can tell in the
+	// Experience Platform UI which account and region each serves.
+	DefaultNameTemplate = "Amazon Kinesis {accountId} {region}"
+	DefaultVerifyAfter  = 24 * time.Hour
+	DefaultLockWait     = 10 * time.Second
+	// defaultLockTTL is the lock's life when the context has no deadline.
+	defaultLockTTL      = time.Minute
+	defaultPollInterval = 200 * time.Millisecond
+)
 
 // KeyReader reads the Kinesis access keys. *secrets.Store satisfies it.
 type KeyReader interface {
@@ -34,11 +45,32 @@ type KeyReader interface {
 // *flowservice.Client satisfies it.
 type FlowService interface {
 	CreateConnection(ctx context.Context, sandbox string, req *flowservice.ConnectionRequest) (*flowservice.Created, error)
+	FindConnections(ctx context.Context, sandbox string, filters ...string) ([]flowservice.Connection, error)
+	GetConnection(ctx context.Context, sandbox, id string) (*flowservice.Connection, error)
+}
+
+// Ledger records which connection serves which key, and locks a key while
+// its connection is made. *ledger.Table satisfies it.
+type Ledger interface {
+	Get(ctx context.Context, keys ...ledger.Key) (map[ledger.Key]ledger.Record, error)
+	Acquire(ctx context.Context, key ledger.Key, owner string, until time.Time, replacing string) (bool, error)
+	Complete(ctx context.Context, key ledger.Key, owner string, c ledger.Completion) error
+	MarkAnnounced(ctx context.Context, key ledger.Key, connectionID string) error
+	Touch(ctx context.Context, key ledger.Key, connectionID string, at time.Time) error
+	Release(ctx context.Context, key ledger.Key, owner string) error
 }
 
 // Publisher publishes events. *eventbus.Publisher satisfies it.
 type Publisher interface {
 	Publish(ctx context.Context, events ...eventbus.Event) error
+}
+
+// Deps are the Service's collaborators; all are required.
+type Deps struct {
+	Keys      KeyReader
+	Flow      FlowService
+	Ledger    Ledger
+	Publisher Publisher
 }
 
 // Config holds the use case's settings.
@@ -53,23 +85,35 @@ type Config struct {
 	// NameTemplate names connections; it may contain {accountId}, {region}
 	// and {sandbox}. Empty means DefaultNameTemplate.
 	NameTemplate string
+	// VerifyAfter is the age after which a ledger record is checked
+	// against Flow Service before it is trusted. Zero means
+	// DefaultVerifyAfter.
+	VerifyAfter time.Duration
+	// LockWait bounds how long an invocation waits for another one that
+	// holds the lock of the same connection. Zero means DefaultLockWait.
+	LockWait time.Duration
+	// LockGrace is added to the invocation's deadline to give the lock's
+	// expiry (the function keeps a margin before the Lambda deadline).
+	LockGrace time.Duration
+	// PollInterval is how often a waiting invocation reads the ledger.
+	PollInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Service provisions connections. It is safe for concurrent use.
 type Service struct {
 	cfg  Config
-	keys KeyReader
-	flow FlowService
-	pub  Publisher
+	deps Deps
 }
 
 var namePlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
 
 // NewService returns a Service. It refuses a name template with a comma (a
 // comma means OR in Flow Service's list filters) or an unknown placeholder.
-func NewService(cfg Config, keys KeyReader, flow FlowService, pub Publisher) (*Service, error) {
-	if keys == nil || flow == nil || pub == nil {
-		return nil, errors.New("provision: nil dependency")
+func NewService(cfg Config, deps Deps) (*Service, error) {
+	if deps.Keys == nil || deps.Flow == nil || deps.Ledger == nil || deps.Publisher == nil {
+		return nil, errors.New("provision: every dependency is required")
 	}
 	if cfg.KinesisSecretID == "" || cfg.AuthSpecName == "" {
 		return nil, errors.New("provision: Kinesis secret id and auth spec name are required")
@@ -85,14 +129,28 @@ func NewService(cfg Config, keys KeyReader, flow FlowService, pub Publisher) (*S
 			return nil, fmt.Errorf("provision: connection name template: unknown placeholder %s", p)
 		}
 	}
-	return &Service{cfg: cfg, keys: keys, flow: flow, pub: pub}, nil
+	if cfg.VerifyAfter <= 0 {
+		cfg.VerifyAfter = DefaultVerifyAfter
+	}
+	if cfg.LockWait <= 0 {
+		cfg.LockWait = DefaultLockWait
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = defaultPollInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, deps: deps}, nil
 }
 
 // Result says which connection serves the request. It is also the detail of
 // the published event and the body of the API's answer.
 type Result struct {
-	ConnectionID     string  `json:"connectionId"`
-	ETag             string  `json:"etag"`
+	ConnectionID string `json:"connectionId"`
+	ETag         string `json:"etag"`
+	// Created is true when this request made the connection (its
+	// invocation, or a Lambda retry of it); false when it already existed.
 	Created          bool    `json:"created"`
 	AccountID        string  `json:"accountId"`
 	Region           string  `json:"region"`
@@ -108,6 +166,9 @@ type Result struct {
 
 // Steps of Provision, named in *StepError.
 const (
+	StepLedger           = "read or write the connection ledger"
+	StepVerifyConnection = "verify the recorded Flow Service connection"
+	StepFindConnection   = "look up Flow Service connections by name"
 	StepReadKeys         = "read Kinesis keys"
 	StepCreateConnection = "create Flow Service connection"
 	StepPublish          = "publish event"
@@ -126,7 +187,20 @@ func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// Provision makes sure the connection exists and publishes its id.
+// LockHeldError reports that another invocation is making the same
+// connection and did not finish within the wait; retrying later succeeds.
+type LockHeldError struct {
+	Key ledger.Key
+	// RetryAfter is when the other invocation's lock expires at the latest.
+	RetryAfter time.Duration
+}
+
+func (e *LockHeldError) Error() string {
+	return fmt.Sprintf("another invocation is provisioning %s; retry in %s", e.Key, e.RetryAfter.Round(time.Second))
+}
+
+// Provision makes sure the connection exists, exactly once however many
+// invocations ask at the same time, and publishes its id.
 func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 	if err := req.Validate(); err != nil {
 		return Result{}, err
@@ -143,24 +217,23 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 	if req.StreamName != "" {
 		res.StreamARN = StreamARN(req.AccountID, req.Region, req.StreamName)
 	}
-
-	secretID := secrets.ExpandID(s.cfg.KinesisSecretID, req.AccountID, req.Region)
-	keys, err := s.keys.KinesisKeys(ctx, secretID)
+	key := ledger.Key{AccountID: req.AccountID, Region: req.Region, Sandbox: req.Sandbox}
+	base, err := s.ensureBase(ctx, req, key, &res)
 	if err != nil {
-		return Result{}, &StepError{Step: StepReadKeys, Err: err}
+		return Result{}, err
 	}
-	if keys.Region != "" && keys.Region != req.Region {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("secret %q names region %q but the stream is in %q; the connection uses the stream's region", secretID, keys.Region, req.Region))
-	}
-
-	created, err := s.flow.CreateConnection(ctx, req.Sandbox, s.connectionRequest(req, keys))
-	if err != nil {
-		return Result{}, &StepError{Step: StepCreateConnection, Err: err}
-	}
-	res.ConnectionID, res.ETag, res.Created = created.ID, created.ETag, true
+	res.ConnectionID, res.ETag = base.ConnectionID, base.ETag
+	// The creating invocation says created; so does a Lambda retry of it
+	// (same correlation id) when the first attempt could not publish.
+	res.Created = base.created || (!base.Announced && base.CreatedBy != "" && base.CreatedBy == req.CorrelationID)
 
 	if err := s.publish(ctx, res); err != nil {
 		return Result{}, &StepError{Step: StepPublish, ConnectionID: res.ConnectionID, Err: err}
+	}
+	if res.Created {
+		if err := s.deps.Ledger.MarkAnnounced(ctx, key, res.ConnectionID); err != nil {
+			res.Warnings = append(res.Warnings, "the creation event was published but not recorded as such; a retry may publish it again: "+err.Error())
+		}
 	}
 	return res, nil
 }
@@ -170,7 +243,7 @@ func (s *Service) publish(ctx context.Context, res Result) error {
 	if res.StreamARN != "" {
 		e.Resources = []string{res.StreamARN}
 	}
-	return s.pub.Publish(ctx, e)
+	return s.deps.Publisher.Publish(ctx, e)
 }
 
 // ConnectionName is the name the connection of an account, region and
@@ -195,3 +268,6 @@ func (s *Service) connectionRequest(req Request, keys secrets.KinesisKeys) *flow
 		ConnectionSpec: flowservice.SpecRef{ID: contracts.KinesisConnectionSpecID, Version: connectionSpecVersion},
 	}
 }
+
+// newOwner returns a lock owner id unique to one Provision call.
+func newOwner() string { return rand.Text() }

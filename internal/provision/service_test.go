@@ -15,6 +15,7 @@ import (
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/eventbus/eventbustest"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/imsauth"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/ledger/ledgertest"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets/secretstest"
@@ -28,17 +29,24 @@ const (
 )
 
 type fixture struct {
-	svc  *provision.Service
-	emu  *adobeemu.Emulator
-	keys *secretstest.Static
-	pub  *eventbustest.Recorder
+	svc    *provision.Service
+	emu    *adobeemu.Emulator
+	keys   *secretstest.Static
+	pub    *eventbustest.Recorder
+	ledger *ledgertest.Memory
 }
 
 // newFixture wires the service to the real Flow Service client and IMS
 // token source, talking to the Adobe emulator over HTTP.
 func newFixture(t *testing.T, cfg provision.Config) *fixture {
 	t.Helper()
-	emu, err := adobeemu.New(adobeemu.Options{ClientID: clientID, ClientSecret: "test-secret", OrgID: "ORG@AdobeOrg", Sandboxes: []string{"prod", "dev"}})
+	return newFixtureWith(t, cfg, adobeemu.Options{})
+}
+
+func newFixtureWith(t *testing.T, cfg provision.Config, opts adobeemu.Options) *fixture {
+	t.Helper()
+	opts.ClientID, opts.ClientSecret, opts.OrgID, opts.Sandboxes = clientID, "test-secret", "ORG@AdobeOrg", []string{"prod", "dev"}
+	emu, err := adobeemu.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +75,12 @@ func newFixture(t *testing.T, cfg provision.Config) *fixture {
 		cfg.AuthSpecName = adobeemu.DefaultAuthSpecName
 	}
 	pub := &eventbustest.Recorder{}
-	svc, err := provision.NewService(cfg, keys, flow, pub)
+	mem := &ledgertest.Memory{}
+	svc, err := provision.NewService(cfg, provision.Deps{Keys: keys, Flow: flow, Ledger: mem, Publisher: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, emu: emu, keys: keys, pub: pub}
+	return &fixture{svc: svc, emu: emu, keys: keys, pub: pub, ledger: mem}
 }
 
 func TestProvisionCreatesConnectionAndPublishes(t *testing.T) {
@@ -185,7 +194,7 @@ func TestProvisionFailures(t *testing.T) {
 		{name: "invalid stream", req: provision.Request{AccountID: account, Region: "eu-west-1", StreamName: strings.Repeat("s", 129), Sandbox: "prod"}, wantField: "streamName"},
 		{name: "invalid sandbox", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "Prod Sandbox"}, wantField: "sandbox"},
 		{name: "missing secret", req: provision.Request{AccountID: "999999999999", Region: "eu-west-1", Sandbox: "prod"}, wantStep: provision.StepReadKeys},
-		{name: "unknown sandbox", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "nope"}, wantStep: provision.StepCreateConnection},
+		{name: "unknown sandbox", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "nope"}, wantStep: provision.StepFindConnection},
 		{name: "adobe unavailable", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "prod"}, wantStep: provision.StepCreateConnection,
 			setup: func(f *fixture) {
 				f.emu.Inject(adobeemu.Fault{Method: "POST", Path: "/connections", Status: 503})
@@ -229,7 +238,8 @@ func TestProvisionFailures(t *testing.T) {
 func TestNewServiceRefusesBadNameTemplates(t *testing.T) {
 	t.Parallel()
 	for _, tmpl := range []string{"Kinesis, {accountId}", "Kinesis {stream}"} {
-		_, err := provision.NewService(provision.Config{KinesisSecretID: "k", AuthSpecName: "a", NameTemplate: tmpl}, &secretstest.Static{}, &flowservice.Client{}, &eventbustest.Recorder{})
+		_, err := provision.NewService(provision.Config{KinesisSecretID: "k", AuthSpecName: "a", NameTemplate: tmpl},
+			provision.Deps{Keys: &secretstest.Static{}, Flow: &flowservice.Client{}, Ledger: &ledgertest.Memory{}, Publisher: &eventbustest.Recorder{}})
 		if err == nil {
 			t.Errorf("NewService(NameTemplate %q) error = nil, want an error", tmpl)
 		}

@@ -24,6 +24,9 @@ const (
 	DefaultProviderID           = "521eee4d-8cbe-4906-bb48-fb6bd4450033"
 	DefaultSecretCacheTTL       = 5 * time.Minute
 	DefaultDeadlineMargin       = 500 * time.Millisecond
+	DefaultConnectionName       = "Amazon Kinesis {accountId} {region}"
+	DefaultRecordVerifyAfter    = 24 * time.Hour
+	DefaultLockWait             = 10 * time.Second
 )
 
 // Settings is the function's configuration. The zero value is not valid; use
@@ -66,6 +69,18 @@ type Settings struct {
 	// DeadlineMargin is kept free before the Lambda deadline so the function
 	// answers with its own error instead of being killed.
 	DeadlineMargin time.Duration
+	// ConnectionsTable is the DynamoDB table that records connections and
+	// locks their creation.
+	ConnectionsTable string
+	// ConnectionNameTemplate names connections; it may contain {accountId},
+	// {region} and {sandbox}, and no comma (provision.NewService checks it).
+	ConnectionNameTemplate string
+	// RecordVerifyAfter is the age after which a recorded connection is
+	// checked against Flow Service.
+	RecordVerifyAfter time.Duration
+	// LockWait bounds how long an invocation waits for another one making
+	// the same connection.
+	LockWait time.Duration
 	// AllowInsecureEndpoints permits plain-http Adobe URLs on hosts other than
 	// loopback. It exists for local development only.
 	AllowInsecureEndpoints bool
@@ -96,6 +111,10 @@ func Load(lookup func(string) (string, bool)) (Settings, error) {
 		SecretCacheTTL:         l.duration("SECRET_CACHE_TTL", DefaultSecretCacheTTL),
 		DeadlineMargin:         l.duration("DEADLINE_MARGIN", DefaultDeadlineMargin),
 		AllowInsecureEndpoints: l.boolean("ALLOW_INSECURE_ENDPOINTS", false),
+		ConnectionsTable:       l.required("CONNECTIONS_TABLE"),
+		ConnectionNameTemplate: l.optional("CONNECTION_NAME_TEMPLATE", DefaultConnectionName),
+		RecordVerifyAfter:      l.duration("RECORD_VERIFY_AFTER", DefaultRecordVerifyAfter),
+		LockWait:               l.duration("LOCK_WAIT", DefaultLockWait),
 	}
 	if _, set := lookup("IMS_SCOPES"); !set {
 		s.IMSScopes = strings.Split(DefaultIMSScopes, ",")
@@ -153,6 +172,9 @@ func (s Settings) validate() []string {
 	}
 	if s.DeadlineMargin < 0 {
 		problems = append(problems, "DEADLINE_MARGIN must not be negative")
+	}
+	if s.RecordVerifyAfter <= 0 || s.LockWait <= 0 {
+		problems = append(problems, "RECORD_VERIFY_AFTER and LOCK_WAIT must be positive")
 	}
 	if s.SecretCacheTTL < 0 {
 		problems = append(problems, "SECRET_CACHE_TTL must not be negative")

@@ -21,24 +21,29 @@ func TestLoadDefaults(t *testing.T) {
 	got, err := Load(env(map[string]string{
 		"KINESIS_SECRET_ID": "kinesis/{accountId}/{region}",
 		"ADOBE_SECRET_ID":   "adobe",
+		"CONNECTIONS_TABLE": "connections",
 	}))
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
 	}
 	want := Settings{
-		KinesisSecretID:      "kinesis/{accountId}/{region}",
-		AdobeSecretID:        "adobe",
-		EventBusName:         "default",
-		EventSource:          "aep.kinesis.provisioner",
-		ProvisionEventSource: "custom.kinesis.provisioning",
-		DefaultSandbox:       "prod",
-		FlowServiceURL:       "https://platform.adobe.io/data/foundation/flowservice",
-		IMSURL:               "https://ims-na1.adobelogin.com",
-		IMSScopes:            []string{"openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"},
-		AuthSpecName:         "Aws Kinesis authentication credentials",
-		ProviderID:           "521eee4d-8cbe-4906-bb48-fb6bd4450033",
-		SecretCacheTTL:       5 * time.Minute,
-		DeadlineMargin:       500 * time.Millisecond,
+		KinesisSecretID:        "kinesis/{accountId}/{region}",
+		AdobeSecretID:          "adobe",
+		EventBusName:           "default",
+		EventSource:            "aep.kinesis.provisioner",
+		ProvisionEventSource:   "custom.kinesis.provisioning",
+		DefaultSandbox:         "prod",
+		FlowServiceURL:         "https://platform.adobe.io/data/foundation/flowservice",
+		IMSURL:                 "https://ims-na1.adobelogin.com",
+		IMSScopes:              []string{"openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"},
+		AuthSpecName:           "Aws Kinesis authentication credentials",
+		ProviderID:             "521eee4d-8cbe-4906-bb48-fb6bd4450033",
+		SecretCacheTTL:         5 * time.Minute,
+		DeadlineMargin:         500 * time.Millisecond,
+		ConnectionsTable:       "connections",
+		ConnectionNameTemplate: "Amazon Kinesis {accountId} {region}",
+		RecordVerifyAfter:      24 * time.Hour,
+		LockWait:               10 * time.Second,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -50,6 +55,7 @@ func TestLoadOverrides(t *testing.T) {
 	got, err := Load(env(map[string]string{
 		"KINESIS_SECRET_ID":        " kinesis ",
 		"ADOBE_SECRET_ID":          "adobe",
+		"CONNECTIONS_TABLE":        "t",
 		"EVENT_BUS_NAME":           "provisioning",
 		"EVENT_SOURCE":             "acme.provisioner",
 		"DEFAULT_SANDBOX":          "dev",
@@ -90,13 +96,14 @@ func TestLoadOverrides(t *testing.T) {
 
 func TestLoadRejects(t *testing.T) {
 	t.Parallel()
-	base := map[string]string{"KINESIS_SECRET_ID": "k", "ADOBE_SECRET_ID": "a"}
+	base := map[string]string{"KINESIS_SECRET_ID": "k", "ADOBE_SECRET_ID": "a", "CONNECTIONS_TABLE": "t"}
 	tests := []struct {
 		name string
 		set  map[string]string
 		want []string // substrings every one of which must be reported
 	}{
-		{"missing secrets", map[string]string{"KINESIS_SECRET_ID": "", "ADOBE_SECRET_ID": ""}, []string{"KINESIS_SECRET_ID is required", "ADOBE_SECRET_ID is required"}},
+		{"missing required", map[string]string{"KINESIS_SECRET_ID": "", "ADOBE_SECRET_ID": "", "CONNECTIONS_TABLE": ""}, []string{"KINESIS_SECRET_ID is required", "ADOBE_SECRET_ID is required", "CONNECTIONS_TABLE is required"}},
+		{"zero lock wait", map[string]string{"LOCK_WAIT": "0s"}, []string{"LOCK_WAIT must be positive"}},
 		{"aws source", map[string]string{"EVENT_SOURCE": "aws.kinesis"}, []string{"reserved for AWS"}},
 		{"source loop", map[string]string{"PROVISION_EVENT_SOURCE": "aep.kinesis.provisioner"}, []string{"must differ"}},
 		{"bad account", map[string]string{"ALLOWED_ACCOUNT_IDS": "1234"}, []string{`"1234" is not a 12-digit`}},
@@ -137,7 +144,7 @@ func TestLoadRejects(t *testing.T) {
 func TestInsecureEndpointsAllowedExplicitly(t *testing.T) {
 	t.Parallel()
 	_, err := Load(env(map[string]string{
-		"KINESIS_SECRET_ID": "k", "ADOBE_SECRET_ID": "a",
+		"KINESIS_SECRET_ID": "k", "ADOBE_SECRET_ID": "a", "CONNECTIONS_TABLE": "t",
 		"FLOW_SERVICE_URL": "http://host.docker.internal:8090/data/foundation/flowservice", "ALLOW_INSECURE_ENDPOINTS": "true",
 	}))
 	if err != nil {

@@ -66,10 +66,13 @@ func classifyError(err error) failure {
 		imsErr   *imsauth.Error
 		secErr   *secrets.Error
 		entryErr *eventbus.EntryError
+		heldErr  *provision.LockHeldError
 	)
 	switch {
 	case errors.As(err, &reqErr):
 		return failure{status: http.StatusBadRequest, code: "InvalidRequest", message: reqErr.Error()}
+	case errors.As(err, &heldErr):
+		return failure{status: http.StatusServiceUnavailable, code: "ProvisioningInProgress", message: "another invocation is provisioning this connection; retry shortly", retryable: true, retryAfter: heldErr.RetryAfter}
 	case errors.Is(err, context.DeadlineExceeded):
 		return failure{status: http.StatusGatewayTimeout, code: "Timeout", message: "the function ran out of time before provisioning finished; retry", retryable: true}
 	case errors.Is(err, context.Canceled):
