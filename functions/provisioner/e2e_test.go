@@ -143,10 +143,13 @@ func readEvent(t *testing.T, name string) []byte {
 type caseOutcome struct {
 	api        bool   // an API Gateway payload: the answer is an HTTP response
 	skipReason string // skipped events: part of the logged reason
-	account    string
-	region     string
-	sandbox    string
-	stream     string
+	// deletes: a DeleteStream of the stream that `before` provisioned.
+	deletes bool
+	before  string
+	account string
+	region  string
+	sandbox string
+	stream  string
 }
 
 var caseOutcomes = map[string]caseOutcome{
@@ -159,6 +162,8 @@ var caseOutcomes = map[string]caseOutcome{
 	"apigw-http-v2-post-base64.json": {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
 	"apigw-http-v2-post.json":        {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
 	"direct-invocation.json":         {account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
+	"cloudtrail-deletestream.json": {deletes: true, before: "cloudtrail-createstream-provisioned.json",
+		account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
 }
 
 // TestEveryEventFileHasAnOutcome keeps events/ and the table in step.
@@ -192,6 +197,10 @@ func TestEventFiles(t *testing.T) {
 			t.Parallel()
 			st := newStack(t, localenv.StackOptions{})
 			fn := startFunction(t, st, nil)
+			if want.deletes {
+				checkDeleteStream(t, st, fn, name, want)
+				return
+			}
 			inv := invoke(t, fn, readEvent(t, name))
 			if inv.Err != nil {
 				t.Fatalf("invocation failed: %v", inv.Err)
@@ -269,17 +278,23 @@ type publishedEvent struct {
 	Source     string   `json:"source"`
 	Resources  []string `json:"resources"`
 	Detail     struct {
-		ConnectionID     string `json:"connectionId"`
-		ETag             string `json:"etag"`
-		Created          bool   `json:"created"`
-		AccountID        string `json:"accountId"`
-		Region           string `json:"region"`
-		StreamName       string `json:"streamName"`
-		StreamARN        string `json:"streamArn"`
-		Sandbox          string `json:"sandbox"`
-		ConnectionSpecID string `json:"connectionSpecId"`
-		Trigger          string `json:"trigger"`
-		CorrelationID    string `json:"correlationId"`
+		ConnectionID       string `json:"connectionId"`
+		ConnectionTest     string `json:"connectionTest"`
+		SourceConnectionID string `json:"sourceConnectionId"`
+		SourceCreated      bool   `json:"sourceConnectionCreated"`
+		Status             string `json:"status"`
+		AdobeCode          string `json:"adobeCode"`
+		AdobeMessage       string `json:"adobeMessage"`
+		ETag               string `json:"etag"`
+		Created            bool   `json:"created"`
+		AccountID          string `json:"accountId"`
+		Region             string `json:"region"`
+		StreamName         string `json:"streamName"`
+		StreamARN          string `json:"streamArn"`
+		Sandbox            string `json:"sandbox"`
+		ConnectionSpecID   string `json:"connectionSpecId"`
+		Trigger            string `json:"trigger"`
+		CorrelationID      string `json:"correlationId"`
 	} `json:"detail"`
 }
 
@@ -357,7 +372,60 @@ func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation
 	if d.Created != created {
 		t.Errorf("published created=%v, the function answered created=%v", d.Created, created)
 	}
+	srcs := emu.SourceConnections(want.sandbox)
+	if len(srcs) != 1 || srcs[0].BaseConnectionID != id || srcs[0].Params["stream"] != want.stream || d.SourceConnectionID != srcs[0].ID {
+		t.Errorf("source connections %+v, published %q; want one for %s on %s", srcs, d.SourceConnectionID, want.stream, id)
+	}
+	wantTest := "skipped"
+	if created {
+		wantTest = "passed"
+	}
+	if d.ConnectionTest != wantTest {
+		t.Errorf("published connectionTest %q, want %q", d.ConnectionTest, wantTest)
+	}
 	return answer{id: id, created: created}
+}
+
+// checkDeleteStream provisions with want.before, then deletes with name:
+// the source connection goes, the base stays, one event says so; a replay is
+// a no-op.
+func checkDeleteStream(t *testing.T, st *localenv.Stack, fn *localenv.Function, name string, want caseOutcome) {
+	t.Helper()
+	if inv := invoke(t, fn, readEvent(t, want.before)); inv.Err != nil {
+		t.Fatalf("provisioning before the delete failed: %v", inv.Err)
+	}
+	receive(t, st, 1)
+	emu := st.Emulator()
+	src := emu.SourceConnections(want.sandbox)
+	if len(src) != 1 {
+		t.Fatalf("source connections before the delete = %d, want 1", len(src))
+	}
+	inv := invoke(t, fn, readEvent(t, name))
+	var out struct {
+		Status        string
+		Deprovisioned []struct{ Status, SourceConnectionID string }
+	}
+	if inv.Err != nil || json.Unmarshal(inv.Payload, &out) != nil || out.Status != "deprovisioned" ||
+		len(out.Deprovisioned) != 1 || out.Deprovisioned[0].Status != "deleted" || out.Deprovisioned[0].SourceConnectionID != src[0].ID {
+		t.Fatalf("DeleteStream result = %s, want the source connection deleted", inv.Payload)
+	}
+	if got := len(emu.SourceConnections(want.sandbox)); got != 0 {
+		t.Errorf("source connections after the delete = %d, want 0", got)
+	}
+	if got := len(emu.Connections(want.sandbox)); got != 1 {
+		t.Errorf("base connections after the delete = %d, want 1 (never deleted automatically)", got)
+	}
+	e := receive(t, st, 1)[0]
+	if e.DetailType != "Kinesis Source Connection Deleted" || e.Detail.SourceConnectionID != src[0].ID || e.Detail.StreamName != want.stream {
+		t.Errorf("published %q %+v, want the deletion of %s", e.DetailType, e.Detail, src[0].ID)
+	}
+	replay := invoke(t, fn, readEvent(t, name))
+	if replay.Err != nil || !strings.Contains(string(replay.Payload), "not-provisioned") {
+		t.Errorf("replayed DeleteStream = %s, want a not-provisioned no-op", replay.Payload)
+	}
+	if extra, _ := st.Sink.Drain(t.Context(), 200*time.Millisecond); len(extra) != 0 {
+		t.Errorf("the replay published %d events", len(extra))
+	}
 }
 
 func checkSkipped(t *testing.T, st *localenv.Stack, fn *localenv.Function, inv *localenv.Invocation, reason string) {

@@ -88,6 +88,11 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 		VerifyAfter:     s.RecordVerifyAfter,
 		LockWait:        s.LockWait,
 		LockGrace:       s.DeadlineMargin,
+
+		NoSourceConnections: !s.SourceConnections,
+		SourceNameTemplate:  s.SourceNameTemplate,
+		DataType:            s.SourceDataType,
+		Reset:               s.SourceReset,
 	}, provision.Deps{Keys: store, Flow: flow, Ledger: table, Publisher: pub})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ type dynamoAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // Attribute names of the table. pk and sk are the key; expiresAt is the TTL
@@ -35,6 +36,7 @@ const (
 	attrBaseID       = "baseConnectionId"
 	attrAnnounced    = "announced"
 	attrCreatedBy    = "createdBy"
+	attrTest         = "connectionTest"
 	attrVerifiedAt   = "verifiedAt"
 	attrLockOwner    = "lockOwner"
 	attrLockUntil    = "lockUntil"
@@ -48,19 +50,27 @@ const PendingTTL = 24 * time.Hour
 
 // Key identifies a record: the base connection of an account, region and
 // sandbox, or (with Stream set) the source connection of one stream.
+//
+// Items of one account and region share a partition (pk "account#region"),
+// so one Query finds a stream in every sandbox, and the sort key names the
+// rest: "base#sandbox" or "stream#name#sandbox". None of the parts can
+// contain "#" (their validation forbids it).
 type Key struct {
 	AccountID, Region, Sandbox string
 	Stream                     string
 }
 
-func (k Key) pk() string { return k.AccountID + "#" + k.Region + "#" + k.Sandbox }
+func (k Key) pk() string { return k.AccountID + "#" + k.Region }
 
 func (k Key) sk() string {
 	if k.Stream == "" {
-		return "base"
+		return "base#" + k.Sandbox
 	}
-	return "stream#" + k.Stream
+	return "stream#" + k.Stream + "#" + k.Sandbox
 }
+
+// Base returns the key of the base connection the key's stream uses.
+func (k Key) Base() Key { return Key{AccountID: k.AccountID, Region: k.Region, Sandbox: k.Sandbox} }
 
 func (k Key) item() map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: str(k.pk()), attrSK: str(k.sk())}
@@ -94,6 +104,9 @@ type Record struct {
 	// Announced reports whether the event for the connection's creation was
 	// published.
 	Announced bool
+	// Test is the outcome of the connection test run when the base
+	// connection was created: passed, failed or skipped.
+	Test string
 	// VerifiedAt is when Flow Service last confirmed the connection.
 	VerifiedAt time.Time
 	// LockOwner and LockUntil are set when Pending.
@@ -183,6 +196,57 @@ func (t *Table) Get(ctx context.Context, keys ...Key) (map[Key]Record, error) {
 	return out, nil
 }
 
+// Stream returns the records of a stream in every sandbox of an account and
+// region, with one Query.
+func (t *Table) Stream(ctx context.Context, accountID, region, stream string) ([]Record, error) {
+	return t.query(ctx, Key{AccountID: accountID, Region: region}.pk(), "stream#"+stream+"#")
+}
+
+// Region returns every record of an account and region: the base
+// connections of each sandbox and the streams'.
+func (t *Table) Region(ctx context.Context, accountID, region string) ([]Record, error) {
+	return t.query(ctx, Key{AccountID: accountID, Region: region}.pk(), "")
+}
+
+func (t *Table) query(ctx context.Context, pk, skPrefix string) ([]Record, error) {
+	cond := "#pk = :pk"
+	names := map[string]string{"#pk": attrPK}
+	values := map[string]types.AttributeValue{":pk": str(pk)}
+	if skPrefix != "" {
+		cond += " AND begins_with(#sk, :prefix)"
+		names["#sk"] = attrSK
+		values[":prefix"] = str(skPrefix)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(t.name),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []Record
+	for page := 0; ; page++ {
+		if page == 100 {
+			return nil, fmt.Errorf("ledger: query %s: more than 100 pages", pk)
+		}
+		resp, err := t.api.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: query %s: %w", pk, err)
+		}
+		for _, item := range resp.Items {
+			rec, err := decode(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rec)
+		}
+		if len(resp.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = resp.LastEvaluatedKey
+	}
+}
+
 // Acquire takes the lock on key for owner until the given time. It succeeds
 // when there is no record, when the record is pending under an expired lock,
 // or when the record is ready with connection id replacing (a connection Flow
@@ -232,6 +296,8 @@ type Completion struct {
 	// Announced is true when no creation event is owed (the connection was
 	// adopted, not created).
 	Announced bool
+	// Test is the connection test's outcome, if one ran.
+	Test string
 }
 
 // Complete turns owner's pending record into a ready one. It fails with
@@ -252,6 +318,11 @@ func (t *Table) Complete(ctx context.Context, key Key, owner string, c Completio
 		set += ", #createdBy = :createdBy"
 		names["#createdBy"] = attrCreatedBy
 		values[":createdBy"] = str(c.CreatedBy)
+	}
+	if c.Test != "" {
+		set += ", #test = :test"
+		names["#test"] = attrTest
+		values[":test"] = str(c.Test)
 	}
 	if c.BaseConnectionID != "" {
 		set += ", #base = :base"
@@ -333,19 +404,19 @@ func (t *Table) conditional(err error, op string, key Key) error {
 }
 
 func decode(item map[string]types.AttributeValue) (Record, error) {
-	pk, sk := getS(item, attrPK), getS(item, attrSK)
-	parts := strings.SplitN(pk, "#", 3)
-	if len(parts) != 3 || (sk != "base" && !strings.HasPrefix(sk, "stream#")) {
-		return Record{}, fmt.Errorf("ledger: malformed key %q/%q", pk, sk)
+	key, err := parseKey(getS(item, attrPK), getS(item, attrSK))
+	if err != nil {
+		return Record{}, err
 	}
 	rec := Record{
-		Key:              Key{AccountID: parts[0], Region: parts[1], Sandbox: parts[2], Stream: strings.TrimPrefix(strings.TrimPrefix(sk, "base"), "stream#")},
+		Key:              key,
 		State:            State(getS(item, attrState)),
 		ConnectionID:     getS(item, attrConnectionID),
 		ETag:             getS(item, attrETag),
 		Name:             getS(item, attrName),
 		BaseConnectionID: getS(item, attrBaseID),
 		CreatedBy:        getS(item, attrCreatedBy),
+		Test:             getS(item, attrTest),
 		LockOwner:        getS(item, attrLockOwner),
 		VerifiedAt:       getTime(item, attrVerifiedAt),
 		LockUntil:        getTime(item, attrLockUntil),
@@ -358,6 +429,21 @@ func decode(item map[string]types.AttributeValue) (Record, error) {
 		return Record{}, fmt.Errorf("ledger: record %s has unknown state %q", rec.Key, rec.State)
 	}
 	return rec, nil
+}
+
+func parseKey(pk, sk string) (Key, error) {
+	account, region, ok := strings.Cut(pk, "#")
+	if ok {
+		if sandbox, isBase := strings.CutPrefix(sk, "base#"); isBase && sandbox != "" {
+			return Key{AccountID: account, Region: region, Sandbox: sandbox}, nil
+		}
+		if rest, isStream := strings.CutPrefix(sk, "stream#"); isStream {
+			if stream, sandbox, ok := strings.Cut(rest, "#"); ok && stream != "" && sandbox != "" {
+				return Key{AccountID: account, Region: region, Sandbox: sandbox, Stream: stream}, nil
+			}
+		}
+	}
+	return Key{}, fmt.Errorf("ledger: malformed key %q/%q", pk, sk)
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }

@@ -101,7 +101,7 @@ func TestLockLifecycle(t *testing.T) {
 		t.Errorf("pending record = %+v, want locked by A", rec)
 	}
 	raw, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: "111122223333#eu-west-1#prod"}, "sk": &types.AttributeValueMemberS{Value: "base"},
+		"pk": &types.AttributeValueMemberS{Value: "111122223333#eu-west-1"}, "sk": &types.AttributeValueMemberS{Value: "base#prod"},
 	}})
 	if err != nil || raw.Item["expiresAt"] == nil {
 		t.Errorf("pending record has no TTL attribute: %v %v", raw, err)
@@ -122,7 +122,7 @@ func TestLockLifecycle(t *testing.T) {
 		t.Error("ready record has no VerifiedAt")
 	}
 	raw, err = client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: "111122223333#eu-west-1#prod"}, "sk": &types.AttributeValueMemberS{Value: "base"},
+		"pk": &types.AttributeValueMemberS{Value: "111122223333#eu-west-1"}, "sk": &types.AttributeValueMemberS{Value: "base#prod"},
 	}})
 	if err != nil || raw.Item["expiresAt"] != nil || raw.Item["lockOwner"] != nil {
 		t.Errorf("ready record keeps lock or TTL attributes: %v %v", raw.Item, err)
@@ -220,6 +220,33 @@ func TestGetSeveralKeysInOneCall(t *testing.T) {
 	}
 	if len(recs) != 2 || recs[base].State != ledger.Pending || recs[stream].ConnectionID != "src-1" || recs[stream].BaseConnectionID != "c-1" {
 		t.Errorf("Get(base, stream, missing) = %+v", recs)
+	}
+
+	// The same stream in another sandbox, and another stream whose name
+	// starts alike: Stream finds exactly the stream's records.
+	dev := stream
+	dev.Sandbox = "dev"
+	other := stream
+	other.Stream = "orders.v2-archive"
+	for _, k := range []ledger.Key{dev, other} {
+		if ok, err := tbl.Acquire(ctx, k, "A", time.Now().Add(time.Minute), ""); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	got, err := tbl.Stream(ctx, base.AccountID, base.Region, "orders.v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []ledger.Key
+	for _, r := range got {
+		keys = append(keys, r.Key)
+	}
+	if diff := cmp.Diff([]ledger.Key{dev, stream}, keys, cmpopts.SortSlices(func(a, b ledger.Key) bool { return a.Sandbox < b.Sandbox })); diff != "" {
+		t.Errorf("Stream(orders.v2) keys (-want +got):\n%s", diff)
+	}
+	all, err := tbl.Region(ctx, base.AccountID, base.Region)
+	if err != nil || len(all) != 4 {
+		t.Errorf("Region() = %d records, %v; want 4", len(all), err)
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/contracts"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/adobeemu"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/eventbus"
@@ -63,9 +66,18 @@ func TestReplayReusesTheConnection(t *testing.T) {
 	if f.keys.Reads("kinesis/"+account) != 1 {
 		t.Errorf("Kinesis secret reads = %d, want 1 (replays need no keys)", f.keys.Reads("kinesis/"+account))
 	}
-	if n := len(f.emu.Requests()); n != 3 {
-		// IMS token, the name lookup, the POST; replays touch Adobe not at all.
-		t.Errorf("Adobe requests = %d, want 3", n)
+	// IMS token, the auth spec, the name look-up, the POST, the test, the
+	// source look-up and POST; replays touch Adobe not at all.
+	var got []string
+	for _, r := range f.emu.Requests() {
+		got = append(got, r.Method+" "+strings.TrimPrefix(r.Path, adobeemu.FlowBasePath))
+	}
+	want := []string{
+		"POST /ims/token/v3", "GET /connectionSpecs/" + contracts.KinesisConnectionSpecID, "GET /connections", "POST /connections",
+		"GET /connections/" + ids[0] + "/test", "GET /sourceConnections", "POST /sourceConnections",
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("Adobe requests (-want +got):\n%s", diff)
 	}
 }
 
@@ -236,7 +248,9 @@ func TestHeldLock(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			_ = f.ledger.Complete(t.Context(), baseKey, "winner", ledger.Completion{ConnectionID: "c-winner", Name: name, CreatedBy: "evt-0"})
 		}()
-		res, err := f.svc.Provision(t.Context(), baseReq)
+		req := baseReq
+		req.StreamName = ""
+		res, err := f.svc.Provision(t.Context(), req)
 		if err != nil || res.ConnectionID != "c-winner" || res.Created {
 			t.Errorf("Provision() = %s created %v, %v; want c-winner, not created", res.ConnectionID, res.Created, err)
 		}
@@ -252,15 +266,35 @@ func TestHeldLock(t *testing.T) {
 	})
 }
 
-func TestAmbiguousCreateKeepsTheLockAndIsAdoptedLater(t *testing.T) {
+func TestAmbiguousCreateIsLookedUpBeforeRetrying(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, provision.Config{LockWait: 20 * time.Millisecond, PollInterval: 5 * time.Millisecond})
+	f := newFixture(t, provision.Config{})
 	// The connection is made, but the answer is lost.
 	f.emu.Inject(adobeemu.Fault{Method: "POST", Path: "/connections", Status: 502, After: true})
+	res, err := f.svc.Provision(t.Context(), baseReq)
+	if err != nil {
+		t.Fatalf("Provision() error = %v", err)
+	}
+	conns := f.emu.Connections("prod")
+	if len(conns) != 1 || res.ConnectionID != conns[0].ID || f.posts() != 1 {
+		t.Errorf("connections %d, POSTs %d, id %s; want the lost one found by name, no second POST", len(conns), f.posts(), res.ConnectionID)
+	}
+	if got := f.emu.Count("GET", "/connections"); got != 2 {
+		t.Errorf("name look-ups = %d, want 2 (before the POST and after its ambiguous failure)", got)
+	}
+}
+
+func TestAmbiguousCreateTwiceKeepsTheLock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, provision.Config{LockWait: 20 * time.Millisecond, PollInterval: 5 * time.Millisecond})
+	f.emu.Inject(adobeemu.Fault{Method: "POST", Path: "/connections", Status: 502, Times: 2})
 	_, err := f.svc.Provision(t.Context(), baseReq)
 	var stepErr *provision.StepError
 	if !errors.As(err, &stepErr) || stepErr.Step != provision.StepCreateConnection {
 		t.Fatalf("Provision() error = %v, want a create StepError", err)
+	}
+	if f.posts() != 2 {
+		t.Errorf("POSTs = %d, want 2 (one retry after a look-up)", f.posts())
 	}
 	rec, _ := f.ledger.Record(baseKey)
 	if rec.State != ledger.Pending {
@@ -271,13 +305,8 @@ func TestAmbiguousCreateKeepsTheLockAndIsAdoptedLater(t *testing.T) {
 	}
 	rec.LockUntil = time.Now().Add(-time.Millisecond)
 	f.ledger.Put(rec)
-	res, err := f.svc.Provision(t.Context(), baseReq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := f.emu.Connections("prod")
-	if len(conns) != 1 || res.ConnectionID != conns[0].ID || f.posts() != 1 {
-		t.Errorf("connections %d, POSTs %d, id %s; want the lost one adopted, no second POST", len(conns), f.posts(), res.ConnectionID)
+	if _, err := f.svc.Provision(t.Context(), baseReq); err != nil || len(f.emu.Connections("prod")) != 1 {
+		t.Errorf("after the lock expired: %v, %d connections; want one", err, len(f.emu.Connections("prod")))
 	}
 }
 

@@ -1,12 +1,15 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/contracts"
@@ -47,6 +50,12 @@ type FlowService interface {
 	CreateConnection(ctx context.Context, sandbox string, req *flowservice.ConnectionRequest) (*flowservice.Created, error)
 	FindConnections(ctx context.Context, sandbox string, filters ...string) ([]flowservice.Connection, error)
 	GetConnection(ctx context.Context, sandbox, id string) (*flowservice.Connection, error)
+	TestConnection(ctx context.Context, sandbox, id string) (bool, error)
+	GetConnectionSpec(ctx context.Context, sandbox, id string) (*flowservice.ConnectionSpec, error)
+	CreateSourceConnection(ctx context.Context, sandbox string, req *flowservice.SourceConnectionRequest) (*flowservice.Created, error)
+	FindSourceConnections(ctx context.Context, sandbox string, filters ...string) ([]flowservice.SourceConnection, error)
+	GetSourceConnection(ctx context.Context, sandbox, id string) (*flowservice.SourceConnection, error)
+	DeleteSourceConnection(ctx context.Context, sandbox, id string) error
 }
 
 // Ledger records which connection serves which key, and locks a key while
@@ -58,6 +67,9 @@ type Ledger interface {
 	MarkAnnounced(ctx context.Context, key ledger.Key, connectionID string) error
 	Touch(ctx context.Context, key ledger.Key, connectionID string, at time.Time) error
 	Release(ctx context.Context, key ledger.Key, owner string) error
+	Delete(ctx context.Context, key ledger.Key, connectionID string) error
+	Stream(ctx context.Context, accountID, region, stream string) ([]ledger.Record, error)
+	Region(ctx context.Context, accountID, region string) ([]ledger.Record, error)
 }
 
 // Publisher publishes events. *eventbus.Publisher satisfies it.
@@ -97,6 +109,16 @@ type Config struct {
 	LockGrace time.Duration
 	// PollInterval is how often a waiting invocation reads the ledger.
 	PollInterval time.Duration
+	// NoSourceConnections turns off the source connection per stream (on by
+	// default): only base connections are made.
+	NoSourceConnections bool
+	// SourceNameTemplate names source connections; it may contain
+	// {accountId}, {region}, {sandbox} and {streamName}. Empty means
+	// DefaultSourceNameTemplate.
+	SourceNameTemplate string
+	// DataType (raw or xdm) and Reset (latest or earliest) are the source
+	// connections' params; empty means raw and latest.
+	DataType, Reset string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -105,6 +127,11 @@ type Config struct {
 type Service struct {
 	cfg  Config
 	deps Deps
+
+	// specNames caches the Kinesis connection spec's auth specs for the
+	// container's life.
+	specMu    sync.Mutex
+	specNames []flowservice.AuthSpec
 }
 
 var namePlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
@@ -118,16 +145,24 @@ func NewService(cfg Config, deps Deps) (*Service, error) {
 	if cfg.KinesisSecretID == "" || cfg.AuthSpecName == "" {
 		return nil, errors.New("provision: Kinesis secret id and auth spec name are required")
 	}
-	if cfg.NameTemplate == "" {
-		cfg.NameTemplate = DefaultNameTemplate
+	cfg.NameTemplate = cmp.Or(cfg.NameTemplate, DefaultNameTemplate)
+	cfg.SourceNameTemplate = cmp.Or(cfg.SourceNameTemplate, DefaultSourceNameTemplate)
+	cfg.DataType = cmp.Or(cfg.DataType, DataTypeRaw)
+	cfg.Reset = cmp.Or(cfg.Reset, ResetLatest)
+	if err := checkTemplate("connection", cfg.NameTemplate, "{accountId}", "{region}", "{sandbox}"); err != nil {
+		return nil, err
 	}
-	if strings.Contains(cfg.NameTemplate, ",") {
-		return nil, fmt.Errorf("provision: connection name template %q contains a comma, which Flow Service filters read as OR", cfg.NameTemplate)
+	if err := checkTemplate("source connection", cfg.SourceNameTemplate, "{accountId}", "{region}", "{sandbox}", "{streamName}"); err != nil {
+		return nil, err
 	}
-	for _, p := range namePlaceholder.FindAllString(cfg.NameTemplate, -1) {
-		if p != "{accountId}" && p != "{region}" && p != "{sandbox}" {
-			return nil, fmt.Errorf("provision: connection name template: unknown placeholder %s", p)
-		}
+	if !strings.Contains(cfg.SourceNameTemplate, "{streamName}") {
+		return nil, errors.New("provision: the source connection name template must contain {streamName}, or streams would share one name")
+	}
+	if cfg.DataType != DataTypeRaw && cfg.DataType != DataTypeXDM {
+		return nil, fmt.Errorf("provision: data type %q is not raw or xdm", cfg.DataType)
+	}
+	if cfg.Reset != ResetLatest && cfg.Reset != ResetEarliest {
+		return nil, fmt.Errorf("provision: reset %q is not latest or earliest", cfg.Reset)
 	}
 	if cfg.VerifyAfter <= 0 {
 		cfg.VerifyAfter = DefaultVerifyAfter
@@ -144,6 +179,20 @@ func NewService(cfg Config, deps Deps) (*Service, error) {
 	return &Service{cfg: cfg, deps: deps}, nil
 }
 
+// checkTemplate refuses a name template with a comma (a comma means OR in
+// Flow Service's list filters) or an unknown placeholder.
+func checkTemplate(what, tmpl string, allowed ...string) error {
+	if strings.Contains(tmpl, ",") {
+		return fmt.Errorf("provision: %s name template %q contains a comma, which Flow Service filters read as OR", what, tmpl)
+	}
+	for _, p := range namePlaceholder.FindAllString(tmpl, -1) {
+		if !slices.Contains(allowed, p) {
+			return fmt.Errorf("provision: %s name template: unknown placeholder %s", what, p)
+		}
+	}
+	return nil
+}
+
 // Result says which connection serves the request. It is also the detail of
 // the published event and the body of the API's answer.
 type Result struct {
@@ -151,15 +200,24 @@ type Result struct {
 	ETag         string `json:"etag"`
 	// Created is true when this request made the connection (its
 	// invocation, or a Lambda retry of it); false when it already existed.
-	Created          bool    `json:"created"`
-	AccountID        string  `json:"accountId"`
-	Region           string  `json:"region"`
-	StreamName       string  `json:"streamName,omitempty"`
-	StreamARN        string  `json:"streamArn,omitempty"`
-	Sandbox          string  `json:"sandbox"`
-	ConnectionSpecID string  `json:"connectionSpecId"`
-	Trigger          Trigger `json:"trigger"`
-	CorrelationID    string  `json:"correlationId"`
+	Created          bool   `json:"created"`
+	AccountID        string `json:"accountId"`
+	Region           string `json:"region"`
+	StreamName       string `json:"streamName,omitempty"`
+	StreamARN        string `json:"streamArn,omitempty"`
+	Sandbox          string `json:"sandbox"`
+	ConnectionSpecID string `json:"connectionSpecId"`
+	// ConnectionTest is the outcome of the test run when the connection was
+	// created: passed or failed; skipped when it was not created now (or
+	// the test could not run).
+	ConnectionTest string `json:"connectionTest"`
+	// SourceConnectionID is the stream's source connection (when sources
+	// are on and the request names a stream); SourceCreated says whether
+	// this request made it.
+	SourceConnectionID string  `json:"sourceConnectionId,omitempty"`
+	SourceCreated      bool    `json:"sourceConnectionCreated"`
+	Trigger            Trigger `json:"trigger"`
+	CorrelationID      string  `json:"correlationId"`
 	// Warnings are for the log, not for the event.
 	Warnings []string `json:"-"`
 }
@@ -172,6 +230,11 @@ const (
 	StepReadKeys         = "read Kinesis keys"
 	StepCreateConnection = "create Flow Service connection"
 	StepPublish          = "publish event"
+	StepAuthSpec         = "choose the auth spec"
+	StepVerifySource     = "verify the recorded source connection"
+	StepFindSource       = "look up source connections by name"
+	StepCreateSource     = "create the source connection"
+	StepDeleteSource     = "delete the source connection"
 )
 
 // StepError reports which step of provisioning failed.
@@ -218,24 +281,75 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 		res.StreamARN = StreamARN(req.AccountID, req.Region, req.StreamName)
 	}
 	key := ledger.Key{AccountID: req.AccountID, Region: req.Region, Sandbox: req.Sandbox}
-	base, err := s.ensureBase(ctx, req, key, &res)
+	keys := []ledger.Key{key}
+	streamKey := key
+	withSource := req.StreamName != "" && !s.cfg.NoSourceConnections
+	if withSource {
+		streamKey.Stream = req.StreamName
+		keys = append(keys, streamKey)
+	}
+	// One round trip reads both records: a replay needs nothing else
+	// before it publishes.
+	recs, err := s.deps.Ledger.Get(ctx, keys...)
+	if err != nil {
+		return Result{}, &StepError{Step: StepLedger, Err: err}
+	}
+	known := &lookup{recs: recs}
+
+	base, err := s.ensure(ctx, s.baseResource(req, key, &res), known, &res)
 	if err != nil {
 		return Result{}, err
 	}
 	res.ConnectionID, res.ETag = base.ConnectionID, base.ETag
-	// The creating invocation says created; so does a Lambda retry of it
-	// (same correlation id) when the first attempt could not publish.
-	res.Created = base.created || (!base.Announced && base.CreatedBy != "" && base.CreatedBy == req.CorrelationID)
+	res.Created = announces(base, req)
+	res.ConnectionTest = TestSkipped
+	if base.created {
+		res.ConnectionTest = base.Test
+	}
+
+	var src ensured
+	if withSource {
+		r := s.sourceResource(req, streamKey, base.ConnectionID)
+		if rec, ok := recs[streamKey]; ok && rec.State == ledger.Ready && rec.BaseConnectionID != base.ConnectionID {
+			// The base connection was replaced: the stream's source
+			// connection hangs off the old one and is made again.
+			rec.VerifiedAt = time.Time{}
+			known.recs[streamKey] = rec
+			r.verify = func(context.Context, string) (bool, error) { return false, nil }
+		}
+		if src, err = s.ensure(ctx, r, known, &res); err != nil {
+			var stepErr *StepError
+			if errors.As(err, &stepErr) && stepErr.ConnectionID == "" {
+				stepErr.ConnectionID = base.ConnectionID
+			}
+			return Result{}, err
+		}
+		res.SourceConnectionID, res.SourceCreated = src.ConnectionID, announces(src, req)
+	}
 
 	if err := s.publish(ctx, res); err != nil {
 		return Result{}, &StepError{Step: StepPublish, ConnectionID: res.ConnectionID, Err: err}
 	}
 	if res.Created {
-		if err := s.deps.Ledger.MarkAnnounced(ctx, key, res.ConnectionID); err != nil {
-			res.Warnings = append(res.Warnings, "the creation event was published but not recorded as such; a retry may publish it again: "+err.Error())
-		}
+		s.markAnnounced(ctx, key, res.ConnectionID, &res)
+	}
+	if res.SourceCreated {
+		s.markAnnounced(ctx, streamKey, res.SourceConnectionID, &res)
 	}
 	return res, nil
+}
+
+// announces reports whether the request's result says created: this call
+// made the resource, or it is a Lambda retry (same correlation id) of the
+// call that did, whose event could not be published.
+func announces(e ensured, req Request) bool {
+	return e.created || (!e.Announced && e.CreatedBy != "" && e.CreatedBy == req.CorrelationID)
+}
+
+func (s *Service) markAnnounced(ctx context.Context, key ledger.Key, id string, res *Result) {
+	if err := s.deps.Ledger.MarkAnnounced(ctx, key, id); err != nil {
+		res.warn("the creation of %s was published but not recorded as such; a retry may publish it again: %v", id, err)
+	}
 }
 
 func (s *Service) publish(ctx context.Context, res Result) error {
@@ -250,23 +364,6 @@ func (s *Service) publish(ctx context.Context, res Result) error {
 // sandbox gets.
 func (s *Service) ConnectionName(accountID, region, sandbox string) string {
 	return strings.NewReplacer("{accountId}", accountID, "{region}", region, "{sandbox}", sandbox).Replace(s.cfg.NameTemplate)
-}
-
-func (s *Service) connectionRequest(req Request, keys secrets.KinesisKeys) *flowservice.ConnectionRequest {
-	return &flowservice.ConnectionRequest{
-		Name:        s.ConnectionName(req.AccountID, req.Region, req.Sandbox),
-		Description: fmt.Sprintf("Amazon Kinesis streams of AWS account %s in %s, managed by aep-kinesis-provisioner", req.AccountID, req.Region),
-		ProviderID:  s.cfg.ProviderID,
-		Auth: flowservice.Auth{
-			SpecName: s.cfg.AuthSpecName,
-			Params: flowservice.KinesisAuthParams{
-				AccessKeyID: keys.AccessKeyID,
-				SecretKey:   keys.SecretKey,
-				Region:      req.Region,
-			},
-		},
-		ConnectionSpec: flowservice.SpecRef{ID: contracts.KinesisConnectionSpecID, Version: connectionSpecVersion},
-	}
 }
 
 // newOwner returns a lock owner id unique to one Provision call.

@@ -107,10 +107,15 @@ func TestProvisionCreatesConnectionAndPublishes(t *testing.T) {
 	if diff := cmp.Diff(wantConn, got); diff != "" {
 		t.Errorf("stored connection (-want +got):\n%s", diff)
 	}
+	srcs := f.emu.SourceConnections("prod")
+	if len(srcs) != 1 {
+		t.Fatalf("source connections = %d, want 1", len(srcs))
+	}
 	want := provision.Result{
 		ConnectionID: c.ID, ETag: c.ETag, Created: true, AccountID: account, Region: "eu-west-1", StreamName: "orders",
 		StreamARN: "arn:aws:kinesis:eu-west-1:111122223333:stream/orders", Sandbox: "prod",
-		ConnectionSpecID: contracts.KinesisConnectionSpecID, Trigger: provision.TriggerCloudTrail, CorrelationID: "evt-1",
+		ConnectionSpecID: contracts.KinesisConnectionSpecID, ConnectionTest: provision.TestPassed,
+		SourceConnectionID: srcs[0].ID, SourceCreated: true, Trigger: provision.TriggerCloudTrail, CorrelationID: "evt-1",
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("Provision() result (-want +got):\n%s", diff)
@@ -137,6 +142,7 @@ func TestProvisionCreatesConnectionAndPublishes(t *testing.T) {
 		"connectionId": c.ID, "etag": c.ETag, "created": true, "accountId": account, "region": "eu-west-1",
 		"streamName": "orders", "streamArn": want.StreamARN, "sandbox": "prod",
 		"connectionSpecId": contracts.KinesisConnectionSpecID, "trigger": "cloudtrail", "correlationId": "evt-1",
+		"connectionTest": "passed", "sourceConnectionId": srcs[0].ID, "sourceConnectionCreated": true,
 	}
 	if diff := cmp.Diff(wantDetail, detail); diff != "" {
 		t.Errorf("event detail (-want +got):\n%s", diff)
@@ -197,7 +203,7 @@ func TestProvisionFailures(t *testing.T) {
 		{name: "unknown sandbox", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "nope"}, wantStep: provision.StepFindConnection},
 		{name: "adobe unavailable", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "prod"}, wantStep: provision.StepCreateConnection,
 			setup: func(f *fixture) {
-				f.emu.Inject(adobeemu.Fault{Method: "POST", Path: "/connections", Status: 503})
+				f.emu.Inject(adobeemu.Fault{Method: "POST", Path: "/connections", Status: 503, Times: 2})
 			}},
 		{name: "publish fails after create", req: provision.Request{AccountID: account, Region: "eu-west-1", Sandbox: "prod"}, wantStep: provision.StepPublish, wantConns: 1,
 			setup: func(f *fixture) { f.pub.FailNext(&eventbus.EntryError{Code: "InternalFailure"}) }},

@@ -27,6 +27,7 @@ const (
 	DefaultConnectionName       = "Amazon Kinesis {accountId} {region}"
 	DefaultRecordVerifyAfter    = 24 * time.Hour
 	DefaultLockWait             = 10 * time.Second
+	DefaultSourceName           = "Amazon Kinesis {accountId} {region} {streamName}"
 )
 
 // Settings is the function's configuration. The zero value is not valid; use
@@ -81,6 +82,14 @@ type Settings struct {
 	// LockWait bounds how long an invocation waits for another one making
 	// the same connection.
 	LockWait time.Duration
+	// SourceConnections turns on the source connection per stream.
+	SourceConnections bool
+	// SourceNameTemplate names source connections ({accountId}, {region},
+	// {sandbox}, {streamName}).
+	SourceNameTemplate string
+	// SourceDataType (raw or xdm) and SourceReset (latest or earliest) are
+	// the source connections' params.
+	SourceDataType, SourceReset string
 	// AllowInsecureEndpoints permits plain-http Adobe URLs on hosts other than
 	// loopback. It exists for local development only.
 	AllowInsecureEndpoints bool
@@ -115,6 +124,10 @@ func Load(lookup func(string) (string, bool)) (Settings, error) {
 		ConnectionNameTemplate: l.optional("CONNECTION_NAME_TEMPLATE", DefaultConnectionName),
 		RecordVerifyAfter:      l.duration("RECORD_VERIFY_AFTER", DefaultRecordVerifyAfter),
 		LockWait:               l.duration("LOCK_WAIT", DefaultLockWait),
+		SourceConnections:      l.boolean("SOURCE_CONNECTIONS", true),
+		SourceNameTemplate:     l.optional("SOURCE_CONNECTION_NAME_TEMPLATE", DefaultSourceName),
+		SourceDataType:         l.optional("SOURCE_DATA_TYPE", "raw"),
+		SourceReset:            l.optional("SOURCE_RESET", "latest"),
 	}
 	if _, set := lookup("IMS_SCOPES"); !set {
 		s.IMSScopes = strings.Split(DefaultIMSScopes, ",")
@@ -172,6 +185,12 @@ func (s Settings) validate() []string {
 	}
 	if s.DeadlineMargin < 0 {
 		problems = append(problems, "DEADLINE_MARGIN must not be negative")
+	}
+	if s.SourceDataType != "raw" && s.SourceDataType != "xdm" {
+		problems = append(problems, fmt.Sprintf("SOURCE_DATA_TYPE %q: use raw or xdm", s.SourceDataType))
+	}
+	if s.SourceReset != "latest" && s.SourceReset != "earliest" {
+		problems = append(problems, fmt.Sprintf("SOURCE_RESET %q: use latest or earliest", s.SourceReset))
 	}
 	if s.RecordVerifyAfter <= 0 || s.LockWait <= 0 {
 		problems = append(problems, "RECORD_VERIFY_AFTER and LOCK_WAIT must be positive")

@@ -44,6 +44,10 @@ func TestLoadDefaults(t *testing.T) {
 		ConnectionNameTemplate: "Amazon Kinesis {accountId} {region}",
 		RecordVerifyAfter:      24 * time.Hour,
 		LockWait:               10 * time.Second,
+		SourceConnections:      true,
+		SourceNameTemplate:     "Amazon Kinesis {accountId} {region} {streamName}",
+		SourceDataType:         "raw",
+		SourceReset:            "latest",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -104,6 +108,8 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"missing required", map[string]string{"KINESIS_SECRET_ID": "", "ADOBE_SECRET_ID": "", "CONNECTIONS_TABLE": ""}, []string{"KINESIS_SECRET_ID is required", "ADOBE_SECRET_ID is required", "CONNECTIONS_TABLE is required"}},
 		{"zero lock wait", map[string]string{"LOCK_WAIT": "0s"}, []string{"LOCK_WAIT must be positive"}},
+		{"data type", map[string]string{"SOURCE_DATA_TYPE": "parquet"}, []string{"SOURCE_DATA_TYPE"}},
+		{"reset", map[string]string{"SOURCE_RESET": "trim_horizon"}, []string{"SOURCE_RESET"}},
 		{"aws source", map[string]string{"EVENT_SOURCE": "aws.kinesis"}, []string{"reserved for AWS"}},
 		{"source loop", map[string]string{"PROVISION_EVENT_SOURCE": "aep.kinesis.provisioner"}, []string{"must differ"}},
 		{"bad account", map[string]string{"ALLOWED_ACCOUNT_IDS": "1234"}, []string{`"1234" is not a 12-digit`}},

@@ -84,63 +84,6 @@ func (d *Dispatcher) handleAPIv2(ctx context.Context, payload []byte, sum *summa
 	return apiV2Response(d.serveHTTP(ctx, r, sum))
 }
 
-// routes lists the API's paths and the methods each allows.
-var routes = map[string][]string{
-	"/connections": {http.MethodPost},
-}
-
-func (d *Dispatcher) serveHTTP(ctx context.Context, r httpRequest, sum *summary) response {
-	sum.trigger, sum.correlID = provision.TriggerAPI, r.requestID
-	path := strings.TrimSuffix(r.path, "/")
-	allowed, ok := routes[path]
-	if !ok {
-		sum.outcome, sum.status = "rejected", http.StatusNotFound
-		return errorResponse(http.StatusNotFound, "NotFound", "no route for "+truncate(r.path)+"; the API serves POST /connections", 0)
-	}
-	method := strings.ToUpper(r.method)
-	if !slices.Contains(allowed, method) {
-		sum.outcome, sum.status = "rejected", http.StatusMethodNotAllowed
-		resp := errorResponse(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("%s does not allow %s", path, truncate(r.method)), 0)
-		resp.headers["Allow"] = strings.Join(allowed, ", ")
-		return resp
-	}
-	body, status, err := requestBody(r)
-	if err != nil {
-		sum.outcome, sum.status, sum.err = "rejected", status, err
-		return errorResponse(status, statusCode(status), err.Error(), 0)
-	}
-	req, err := decodeProvisionBody(body)
-	if err != nil {
-		sum.outcome, sum.status, sum.err = "rejected", http.StatusBadRequest, err
-		return errorResponse(http.StatusBadRequest, "InvalidRequest", err.Error(), 0)
-	}
-	req = d.fillDefaults(ctx, req, provision.TriggerAPI, r.requestID)
-	if !d.serves(ctx, req.AccountID) {
-		err := &AccountNotServedError{AccountID: req.AccountID}
-		sum.outcome, sum.status, sum.err = "rejected", http.StatusForbidden, err
-		return errorResponse(http.StatusForbidden, "AccountNotServed", err.Error(), 0)
-	}
-	res, err := d.svc.Provision(ctx, req)
-	if err != nil {
-		f := classifyError(err)
-		sum.status, sum.err = f.status, err
-		sum.outcome = "failed"
-		if f.status < 500 {
-			sum.outcome = "rejected"
-		}
-		msg := f.message
-		if f.status >= 500 {
-			msg += requestIDSuffix(ctx)
-		}
-		return errorResponse(f.status, f.code, msg, f.retryAfter)
-	}
-	sum.outcome, sum.result, sum.status = "provisioned", &res, http.StatusOK
-	if res.Created {
-		sum.status = http.StatusCreated
-	}
-	return jsonResponse(sum.status, res)
-}
-
 // requestBody decodes and checks the body: size, content type, base64.
 func requestBody(r httpRequest) ([]byte, int, error) {
 	if ct := r.headers["content-type"]; ct != "" {

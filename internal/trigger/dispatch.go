@@ -21,6 +21,8 @@ import (
 // satisfies it.
 type Provisioner interface {
 	Provision(ctx context.Context, req provision.Request) (provision.Result, error)
+	Deprovision(ctx context.Context, req provision.DeprovisionRequest) ([]provision.Deprovisioned, error)
+	Status(ctx context.Context, accountID, region, sandbox string) (provision.Status, error)
 }
 
 // Config holds the dispatcher's settings.

@@ -340,9 +340,9 @@ func TestEvents(t *testing.T) {
 		{name: "cloudtrail for another api", payload: func(t *testing.T) json.RawMessage {
 			return eventBridge(t, "aws.dynamodb", "AWS API Call via CloudTrail", map[string]any{"eventSource": "dynamodb.amazonaws.com", "eventName": "DeleteTable"})
 		}, wantReason: "only \"aws.kinesis\" is trusted", wantLevel: "WARN"},
-		{name: "kinesis delete stream", payload: func(t *testing.T) json.RawMessage {
-			return eventBridge(t, "aws.kinesis", "AWS API Call via CloudTrail", map[string]any{"eventSource": "kinesis.amazonaws.com", "eventName": "DeleteStream", "requestParameters": map[string]string{"streamName": "s"}})
-		}, wantReason: "DeleteStream is not handled", wantLevel: "INFO"},
+		{name: "kinesis update shard count", payload: func(t *testing.T) json.RawMessage {
+			return eventBridge(t, "aws.kinesis", "AWS API Call via CloudTrail", map[string]any{"eventSource": "kinesis.amazonaws.com", "eventName": "UpdateShardCount", "requestParameters": map[string]string{"streamName": "s"}})
+		}, wantReason: "UpdateShardCount is not handled", wantLevel: "INFO"},
 		{name: "cloudtrail without parameters", payload: func(t *testing.T) json.RawMessage {
 			return eventBridge(t, "aws.kinesis", "AWS API Call via CloudTrail", map[string]any{"eventSource": "kinesis.amazonaws.com", "eventName": "CreateStream", "requestParameters": nil})
 		}, wantReason: "without requestParameters.streamName", wantLevel: "ERROR"},
@@ -533,10 +533,10 @@ func TestDeadlineMarginShortensContext(t *testing.T) {
 	deadline := time.Now().Add(time.Hour)
 	var seen time.Time
 	d, ctx, _ := setup(t, testConfig, nil)
-	d.svc = provisionerFunc(func(ctx context.Context, _ provision.Request) (provision.Result, error) {
+	d.svc = provisionerFunc{Recorder: &provisiontest.Recorder{}, f: func(ctx context.Context, _ provision.Request) (provision.Result, error) {
 		seen, _ = ctx.Deadline()
 		return provision.Result{}, errors.New("stop")
-	})
+	}}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if _, err := d.Handle(ctx, json.RawMessage(`{"region":"eu-west-1"}`)); err == nil {
@@ -547,10 +547,14 @@ func TestDeadlineMarginShortensContext(t *testing.T) {
 	}
 }
 
-type provisionerFunc func(context.Context, provision.Request) (provision.Result, error)
+// provisionerFunc overrides the fake's Provision.
+type provisionerFunc struct {
+	*provisiontest.Recorder
+	f func(context.Context, provision.Request) (provision.Result, error)
+}
 
-func (f provisionerFunc) Provision(ctx context.Context, r provision.Request) (provision.Result, error) {
-	return f(ctx, r)
+func (p provisionerFunc) Provision(ctx context.Context, r provision.Request) (provision.Result, error) {
+	return p.f(ctx, r)
 }
 
 func TestWarningsAreLogged(t *testing.T) {

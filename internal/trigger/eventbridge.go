@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -17,6 +19,7 @@ const (
 	kinesisSource        = "aws.kinesis"
 	kinesisEventSource   = "kinesis.amazonaws.com"
 	createStream         = "CreateStream"
+	deleteStream         = "DeleteStream"
 	// ProvisionDetailType is the detail type of the custom provisioning
 	// event.
 	ProvisionDetailType = "Provision Kinesis Connection"
@@ -24,11 +27,12 @@ const (
 
 // Outcome is the function's result for an EventBridge event.
 type Outcome struct {
-	// Status is "provisioned" or "skipped".
+	// Status is "provisioned", "deprovisioned" or "skipped".
 	Status string `json:"status"`
 	// Reason says why an event was skipped.
-	Reason string            `json:"reason,omitempty"`
-	Result *provision.Result `json:"result,omitempty"`
+	Reason        string                    `json:"reason,omitempty"`
+	Result        *provision.Result         `json:"result,omitempty"`
+	Deprovisioned []provision.Deprovisioned `json:"deprovisioned,omitempty"`
 }
 
 // skip is a decision not to act on an event, logged at level.
@@ -43,6 +47,12 @@ func (d *Dispatcher) handleEvent(ctx context.Context, payload []byte, sum *summa
 		return d.skipped(sum, skip{"the EventBridge envelope could not be decoded", slog.LevelWarn}), nil
 	}
 	sum.correlID = e.ID
+	if del, sk, ok := d.deleteStreamRequest(ctx, e); ok {
+		if sk != nil {
+			return d.skipped(sum, *sk), nil
+		}
+		return d.deprovision(ctx, del, sum)
+	}
 	req, sk := d.eventRequest(ctx, e)
 	if sk != nil {
 		return d.skipped(sum, *sk), nil
@@ -91,7 +101,68 @@ type cloudTrailRecord struct {
 	ErrorCode          string `json:"errorCode"`
 	RequestParameters  *struct {
 		StreamName string `json:"streamName"`
+		StreamARN  string `json:"streamARN"`
 	} `json:"requestParameters"`
+}
+
+// deleteStreamRequest recognises a CloudTrail DeleteStream record (ok) and
+// turns it into a request, or says why it is skipped.
+func (d *Dispatcher) deleteStreamRequest(ctx context.Context, e events.EventBridgeEvent) (provision.DeprovisionRequest, *skip, bool) {
+	if e.DetailType != cloudTrailDetailType || e.Source != kinesisSource {
+		return provision.DeprovisionRequest{}, nil, false
+	}
+	var rec cloudTrailRecord
+	if err := json.Unmarshal(e.Detail, &rec); err != nil || rec.EventSource != kinesisEventSource || rec.EventName != deleteStream {
+		return provision.DeprovisionRequest{}, nil, false
+	}
+	if rec.ErrorCode != "" {
+		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("DeleteStream failed with %s; the stream still exists", rec.ErrorCode), slog.LevelInfo}, true
+	}
+	req := provision.DeprovisionRequest{
+		AccountID: first(rec.RecipientAccountID, e.AccountID), Region: first(rec.AWSRegion, e.Region),
+		Trigger: provision.TriggerCloudTrail, CorrelationID: e.ID,
+	}
+	if p := rec.RequestParameters; p != nil {
+		req.StreamName = p.StreamName
+		if p.StreamARN != "" {
+			// arn:partition:kinesis:region:account:stream/name
+			parts := strings.SplitN(p.StreamARN, ":", 6)
+			if len(parts) == 6 && strings.HasPrefix(parts[5], "stream/") {
+				req.Region, req.AccountID = first(parts[3], req.Region), first(parts[4], req.AccountID)
+				req.StreamName = first(req.StreamName, strings.TrimPrefix(parts[5], "stream/"))
+			}
+		}
+	}
+	if req.StreamName == "" {
+		return provision.DeprovisionRequest{}, &skip{"DeleteStream record names no stream (requestParameters.streamName or streamARN)", slog.LevelError}, true
+	}
+	if !d.serves(ctx, req.AccountID) {
+		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}, true
+	}
+	return req, nil, true
+}
+
+// deprovision runs a DeleteStream.
+func (d *Dispatcher) deprovision(ctx context.Context, req provision.DeprovisionRequest, sum *summary) (any, error) {
+	sum.trigger = req.Trigger
+	out, err := d.svc.Deprovision(ctx, req)
+	if err != nil {
+		f := classifyError(err)
+		if f.status == 400 {
+			return d.skipped(sum, skip{"invalid DeleteStream record: " + err.Error(), slog.LevelError}), nil
+		}
+		sum.outcome, sum.err = "failed", err
+		return nil, lambdaError(f, err)
+	}
+	statuses := make([]string, len(out))
+	for i, o := range out {
+		statuses[i] = o.Status
+	}
+	sum.outcome, sum.reason = "deprovisioned", strings.Join(statuses, ",")
+	if slices.Contains(statuses, provision.DeprovisionNeedsAttention) {
+		sum.level = slog.LevelWarn
+	}
+	return Outcome{Status: "deprovisioned", Deprovisioned: out}, nil
 }
 
 func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {

@@ -5,6 +5,8 @@ package ledgertest
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +77,34 @@ func (m *Memory) Get(_ context.Context, keys ...ledger.Key) (map[ledger.Key]ledg
 	return out, nil
 }
 
+// Stream implements the ledger's Stream.
+func (m *Memory) Stream(_ context.Context, accountID, region, stream string) ([]ledger.Record, error) {
+	return m.filter(func(k ledger.Key) bool {
+		return k.AccountID == accountID && k.Region == region && k.Stream == stream && stream != ""
+	})
+}
+
+// Region implements the ledger's Region.
+func (m *Memory) Region(_ context.Context, accountID, region string) ([]ledger.Record, error) {
+	return m.filter(func(k ledger.Key) bool { return k.AccountID == accountID && k.Region == region })
+}
+
+func (m *Memory) filter(keep func(ledger.Key) bool) ([]ledger.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.begin(); err != nil {
+		return nil, err
+	}
+	var out []ledger.Record
+	for k, r := range m.records {
+		if keep(k) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b ledger.Record) int { return strings.Compare(a.Key.String(), b.Key.String()) })
+	return out, nil
+}
+
 // Acquire implements the ledger's Acquire.
 func (m *Memory) Acquire(_ context.Context, key ledger.Key, owner string, until time.Time, replacing string) (bool, error) {
 	m.mu.Lock()
@@ -108,7 +138,7 @@ func (m *Memory) Complete(_ context.Context, key ledger.Key, owner string, c led
 	}
 	m.records[key] = ledger.Record{
 		Key: key, State: ledger.Ready, ConnectionID: c.ConnectionID, ETag: c.ETag, Name: c.Name,
-		BaseConnectionID: c.BaseConnectionID, CreatedBy: c.CreatedBy, Announced: c.Announced, VerifiedAt: now, UpdatedAt: now,
+		BaseConnectionID: c.BaseConnectionID, CreatedBy: c.CreatedBy, Announced: c.Announced, Test: c.Test, VerifiedAt: now, UpdatedAt: now,
 	}
 	return nil
 }

@@ -20,8 +20,14 @@ type Recorder struct {
 	// Panic makes Provision panic with this value (to test recovery).
 	Panic any
 
-	mu       sync.Mutex
-	requests []provision.Request
+	// Deprovisioned and StatusResult are the answers of Deprovision and
+	// Status.
+	Deprovisioned []provision.Deprovisioned
+	StatusResult  provision.Status
+
+	mu           sync.Mutex
+	requests     []provision.Request
+	deprovisions []provision.DeprovisionRequest
 }
 
 // Provision implements the use case's signature.
@@ -55,6 +61,38 @@ func (r *Recorder) Provision(_ context.Context, req provision.Request) (provisio
 		res.StreamARN = provision.StreamARN(req.AccountID, req.Region, req.StreamName)
 	}
 	return res, nil
+}
+
+// Deprovision records the request and reports the stream as not
+// provisioned (or Err).
+func (r *Recorder) Deprovision(_ context.Context, req provision.DeprovisionRequest) ([]provision.Deprovisioned, error) {
+	r.mu.Lock()
+	r.deprovisions = append(r.deprovisions, req)
+	r.mu.Unlock()
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	if r.Deprovisioned != nil {
+		return r.Deprovisioned, nil
+	}
+	return []provision.Deprovisioned{{Status: provision.DeprovisionNotProvisioned, AccountID: req.AccountID, Region: req.Region, StreamName: req.StreamName, Sandbox: req.Sandbox}}, nil
+}
+
+// Status answers with StatusResult, or Err.
+func (r *Recorder) Status(_ context.Context, accountID, region, sandbox string) (provision.Status, error) {
+	if r.Err != nil {
+		return provision.Status{}, r.Err
+	}
+	st := r.StatusResult
+	st.AccountID, st.Region, st.Sandbox = accountID, region, sandbox
+	return st, nil
+}
+
+// Deprovisions returns the deprovisioning requests received so far.
+func (r *Recorder) Deprovisions() []provision.DeprovisionRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]provision.DeprovisionRequest(nil), r.deprovisions...)
 }
 
 // Requests returns the requests received so far.

@@ -1,0 +1,240 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/ledger"
+)
+
+// resource is one kind of Flow Service object the ledger records (a base
+// connection or a source connection), with the steps that find, check and
+// make it. ensure runs the same exactly-once protocol for both.
+type resource struct {
+	key  ledger.Key
+	name string
+	// what names the resource in messages.
+	what string
+	// verify reports whether Flow Service still has id.
+	verify func(ctx context.Context, id string) (bool, error)
+	// find lists the resources named name; adopt picks among them.
+	find func(ctx context.Context) ([]found, error)
+	// create makes the resource and returns the fields to record.
+	create func(ctx context.Context) (ledger.Completion, error)
+	// steps name the steps in errors.
+	verifyStep, findStep string
+}
+
+// found is a resource a name look-up returned.
+type found struct {
+	id, etag  string
+	createdAt int64
+	enabled   bool
+}
+
+// ensured is a ready record, and whether this call created the resource.
+type ensured struct {
+	ledger.Record
+	created bool
+}
+
+// ensure finds or creates r:
+//
+//  1. a ready ledger record younger than VerifyAfter is trusted as is; an
+//     older one is checked with Flow Service and replaced if the resource is
+//     gone;
+//  2. otherwise the caller takes the record's lock (a conditional write), or
+//     waits, briefly, for the invocation that holds it;
+//  3. holding the lock, it looks the resource up by name (adopting one made
+//     elsewhere) and creates it only when none is found.
+//
+// known is the record read beforehand, if any (nil: not read yet).
+func (s *Service) ensure(ctx context.Context, r resource, known *lookup, res *Result) (ensured, error) {
+	owner := newOwner()
+	replacing := ""
+	waitUntil := s.cfg.Now().Add(s.cfg.LockWait)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(waitUntil) {
+		waitUntil = dl
+	}
+	for {
+		rec, ok, err := known.take(ctx, s.deps.Ledger, r.key)
+		if err != nil {
+			return ensured{}, &StepError{Step: StepLedger, Err: err}
+		}
+		now := s.cfg.Now()
+		switch {
+		case ok && rec.State == ledger.Ready:
+			if now.Sub(rec.VerifiedAt) < s.cfg.VerifyAfter {
+				return ensured{Record: rec}, nil
+			}
+			exists, err := r.verify(ctx, rec.ConnectionID)
+			if err != nil {
+				return ensured{}, &StepError{Step: r.verifyStep, ConnectionID: rec.ConnectionID, Err: err}
+			}
+			if exists {
+				if err := s.deps.Ledger.Touch(ctx, r.key, rec.ConnectionID, now); err != nil {
+					res.warn("could not record the verification of %s: %v", rec.ConnectionID, err)
+				}
+				return ensured{Record: rec}, nil
+			}
+			res.warn("%s %s recorded for %s no longer exists in Flow Service; making it again", r.what, rec.ConnectionID, r.key)
+			replacing = rec.ConnectionID
+		case ok && rec.LockedAt(now):
+			if !now.Before(waitUntil) {
+				return ensured{}, &LockHeldError{Key: r.key, RetryAfter: max(rec.LockUntil.Sub(now), time.Second)}
+			}
+			if err := sleep(ctx, min(s.cfg.PollInterval, waitUntil.Sub(now))); err != nil {
+				return ensured{}, &StepError{Step: StepLedger, Err: err}
+			}
+			continue
+		}
+		acquired, err := s.deps.Ledger.Acquire(ctx, r.key, owner, s.lockUntil(ctx), replacing)
+		if err != nil {
+			return ensured{}, &StepError{Step: StepLedger, Err: err}
+		}
+		if !acquired {
+			// Another invocation got there first: read what it holds.
+			replacing = ""
+			continue
+		}
+		return s.makeLocked(ctx, r, owner, replacing, res)
+	}
+}
+
+// lookup holds ledger records read ahead of ensure (one round trip for the
+// base and the stream records); each is used once, later reads go to the
+// ledger.
+type lookup struct {
+	recs map[ledger.Key]ledger.Record
+	used map[ledger.Key]bool
+}
+
+func (l *lookup) take(ctx context.Context, lg Ledger, key ledger.Key) (ledger.Record, bool, error) {
+	if l != nil && l.recs != nil && !l.used[key] {
+		if l.used == nil {
+			l.used = map[ledger.Key]bool{}
+		}
+		l.used[key] = true
+		rec, ok := l.recs[key]
+		return rec, ok, nil
+	}
+	recs, err := lg.Get(ctx, key)
+	if err != nil {
+		return ledger.Record{}, false, err
+	}
+	rec, ok := recs[key]
+	return rec, ok, nil
+}
+
+// lockUntil is when the caller's lock expires: the invocation's deadline.
+func (s *Service) lockUntil(ctx context.Context) time.Time {
+	if dl, ok := ctx.Deadline(); ok {
+		return dl.Add(s.cfg.LockGrace)
+	}
+	return s.cfg.Now().Add(defaultLockTTL)
+}
+
+// makeLocked runs with the lock held: adopt a resource of the right name,
+// or create one, and record it. After an ambiguous create failure (the
+// resource may exist) it looks the resource up again before creating again.
+func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing string, res *Result) (ensured, error) {
+	for attempt := 1; ; attempt++ {
+		list, err := r.find(ctx)
+		if err != nil {
+			s.release(ctx, r.key, owner, res)
+			return ensured{}, &StepError{Step: r.findStep, Err: err}
+		}
+		if f, n := oldestEnabled(list, replacing); f != nil {
+			if n > 1 {
+				res.warn("%d enabled %ss are named %q; adopted the oldest, %s", n, r.what, r.name, f.id)
+			}
+			return s.complete(ctx, r.key, owner, ledger.Completion{ConnectionID: f.id, ETag: f.etag, Name: r.name, Announced: true}, false)
+		}
+		c, err := r.create(ctx)
+		if err == nil {
+			return s.complete(ctx, r.key, owner, c, true)
+		}
+		if !ambiguous(err) {
+			s.release(ctx, r.key, owner, res)
+			return ensured{}, err
+		}
+		if attempt == 2 || ctx.Err() != nil {
+			// The resource may exist: the lock is kept until it expires,
+			// and whoever takes it next looks the resource up first.
+			return ensured{}, err
+		}
+		res.warn("creating the %s failed ambiguously (%v); looking it up before trying again", r.what, err)
+	}
+}
+
+func (s *Service) complete(ctx context.Context, key ledger.Key, owner string, c ledger.Completion, created bool) (ensured, error) {
+	if err := s.deps.Ledger.Complete(ctx, key, owner, c); err != nil {
+		// The resource exists; the next attempt adopts it by name.
+		return ensured{}, &StepError{Step: StepLedger, ConnectionID: c.ConnectionID, Err: err}
+	}
+	return ensured{
+		Record: ledger.Record{
+			Key: key, State: ledger.Ready, ConnectionID: c.ConnectionID, ETag: c.ETag, Name: c.Name,
+			BaseConnectionID: c.BaseConnectionID, CreatedBy: c.CreatedBy, Announced: c.Announced, Test: c.Test,
+			VerifiedAt: s.cfg.Now(),
+		},
+		created: created,
+	}, nil
+}
+
+// release gives the lock up early, so others need not wait for it to expire.
+func (s *Service) release(ctx context.Context, key ledger.Key, owner string, res *Result) {
+	if err := s.deps.Ledger.Release(context.WithoutCancel(ctx), key, owner); err != nil {
+		res.warn("could not release the lock of %s early (it expires at the invocation's deadline): %v", key, err)
+	}
+}
+
+// ambiguous reports whether a failed create may still have made the
+// resource: anything but a refusal Adobe answered with a 4xx, or a failure
+// before the request was sent.
+func ambiguous(err error) bool {
+	var (
+		fsErr   *flowservice.Error
+		stepErr *StepError
+	)
+	if errors.As(err, &stepErr) && stepErr.Step != StepCreateConnection && stepErr.Step != StepCreateSource {
+		return false
+	}
+	return !errors.As(err, &fsErr) || fsErr.StatusCode >= 500
+}
+
+// oldestEnabled picks the oldest enabled resource that is not the one being
+// replaced, and says how many qualified.
+func oldestEnabled(list []found, replacing string) (*found, int) {
+	var best *found
+	n := 0
+	for i := range list {
+		f := &list[i]
+		if !f.enabled || f.id == replacing {
+			continue
+		}
+		n++
+		if best == nil || f.createdAt < best.createdAt || (f.createdAt == best.createdAt && f.id < best.id) {
+			best = f
+		}
+	}
+	return best, n
+}
+
+func (r *Result) warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
