@@ -95,8 +95,8 @@ func TestPublishFailureIsRetriedWithoutASecondConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ConnectionID != stepErr.ConnectionID || !res.Created {
-		t.Errorf("retry = %s created %v, want %s created true (the creation is announced now)", res.ConnectionID, res.Created, stepErr.ConnectionID)
+	if res.ConnectionID != stepErr.ConnectionID || !res.Created || res.ConnectionTest != provision.TestPassed {
+		t.Errorf("retry = %s created %v test %q, want %s created true with the creation's test result (the creation is announced now)", res.ConnectionID, res.Created, res.ConnectionTest, stepErr.ConnectionID)
 	}
 	// A different request later: not the creator.
 	other := baseReq

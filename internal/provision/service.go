@@ -302,8 +302,10 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 	}
 	res.ConnectionID, res.ETag = base.ConnectionID, base.ETag
 	res.Created = announces(base, req)
+	// The test ran when the connection was created; its outcome goes with
+	// the event that announces the creation.
 	res.ConnectionTest = TestSkipped
-	if base.created {
+	if res.Created && base.Test != "" {
 		res.ConnectionTest = base.Test
 	}
 
