@@ -296,6 +296,7 @@ func (c *Client) create(ctx context.Context, collection, sandbox string, body an
 }
 
 // doCreated sends req and decodes a {id, etag} answer, which must carry an id.
+// A 2xx without one leaves the outcome of a POST or PATCH ambiguous.
 func (c *Client) doCreated(req *http.Request) (*Created, error) {
 	created := new(Created)
 	resp, err := c.do(req, created)
@@ -303,7 +304,7 @@ func (c *Client) doCreated(req *http.Request) (*Created, error) {
 		return nil, err
 	}
 	if created.ID == "" {
-		return nil, &DecodeError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("x-request-id"), Err: errors.New(`no "id" field`)}
+		return nil, markAmbiguous(req.Method, &DecodeError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("x-request-id"), Err: errors.New(`no "id" field`)})
 	}
 	return created, nil
 }

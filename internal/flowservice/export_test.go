@@ -23,3 +23,7 @@ func Do(c *Client, req *http.Request, v any) (*http.Response, error) { return c.
 
 // CheckResponse calls the unexported checkResponse.
 func CheckResponse(c *Client, r *http.Response) error { return c.checkResponse(r) }
+
+// SetSleep replaces the wait between attempts, so that tests record the
+// waits the retry loop asks for instead of sleeping.
+func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error) { c.sleep = sleep }

@@ -94,7 +94,9 @@ type Client struct {
 	baseURL   *url.URL
 	userAgent string
 	tokens    TokenSource
-	now       func() time.Time // for Retry-After HTTP dates; time.Now unless a test sets it
+	retry     RetryPolicy
+	now       func() time.Time                                 // for Retry-After HTTP dates; time.Now unless a test sets it
+	sleep     func(ctx context.Context, d time.Duration) error // waits between attempts; a test records instead
 }
 
 // clientOptions collects the options before NewClient validates them.
@@ -103,6 +105,7 @@ type clientOptions struct {
 	baseURL    *url.URL
 	userAgent  string
 	tokens     TokenSource
+	retry      RetryPolicy
 }
 
 // Option configures a Client. An Option returns an error when its argument is
@@ -177,7 +180,7 @@ func WithUserAgent(ua string) Option {
 // NewClient returns a Flow Service client. It fails if an option is invalid
 // or WithTokenSource is missing.
 func NewClient(opts ...Option) (*Client, error) {
-	o := clientOptions{userAgent: DefaultUserAgent}
+	o := clientOptions{userAgent: DefaultUserAgent, retry: DefaultRetryPolicy()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -204,7 +207,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		baseURL:   o.baseURL,
 		userAgent: o.userAgent,
 		tokens:    o.tokens,
+		retry:     o.retry,
 		now:       time.Now,
+		sleep:     sleepContext,
 	}, nil
 }
 
@@ -290,45 +295,87 @@ func setAuth(req *http.Request, tok Token) error {
 	return nil
 }
 
-// do sends req, replays it once after a 401 when the token source can
-// invalidate, runs checkResponse and decodes a successful body into v (when v
-// is not nil). The response is returned even with an error; its body is
-// closed.
+// do is the request funnel. It sends req, replays it once after a 401 when
+// the token source can invalidate, retries what the retry policy allows (see
+// the package comment), runs checkResponse and decodes a successful body into
+// v (when v is not nil). The response is returned even with an error; its
+// body is closed.
 func (c *Client) do(req *http.Request, v any) (*http.Response, error) {
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("send request: %w", err)
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		if inv, ok := c.tokens.(Invalidator); ok {
-			retry, err := c.reauthorize(req, inv)
+	ctx := req.Context()
+	start := time.Now()
+	var (
+		r        *retrier // created on the first retryable failure
+		replayed bool     // the one 401 replay has been made
+	)
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			again, err := rewind(req)
 			if err != nil {
-				_ = resp.Body.Close()
-				return resp, err
+				return nil, err
 			}
-			drainAndClose(resp.Body)
-			resp, err = c.client.Do(retry)
-			if err != nil {
-				return nil, fmt.Errorf("send request after refreshing the token: %w", err)
+			req = again
+		}
+		resp, unsent, err := c.send(req)
+		if err != nil {
+			err = fmt.Errorf("send request: %w", err)
+		} else if resp.StatusCode == http.StatusUnauthorized && !replayed {
+			if inv, ok := c.tokens.(Invalidator); ok {
+				replayed = true
+				retry, rerr := c.reauthorize(req, inv)
+				if rerr != nil {
+					_ = resp.Body.Close()
+					return resp, rerr
+				}
+				drainAndClose(resp.Body)
+				req = retry
+				resp, unsent, err = c.send(req)
+				if err != nil {
+					err = fmt.Errorf("send request after refreshing the token: %w", err)
+				}
 			}
 		}
-	}
-	defer drainAndClose(resp.Body)
 
-	if err := c.checkResponse(resp); err != nil {
-		return resp, err
+		if err == nil {
+			cerr := c.checkResponse(resp)
+			if cerr == nil {
+				derr := decode(resp, v)
+				drainAndClose(resp.Body)
+				return resp, markAmbiguous(req.Method, derr)
+			}
+			drainAndClose(resp.Body)
+			err = cerr
+		}
+
+		retryAfter, ok := retryable(ctx, req.Method, err, unsent)
+		if !ok {
+			return resp, finalError(req.Method, err, unsent)
+		}
+		if r == nil {
+			r = newRetrier(ctx, c.retry, start)
+		}
+		wait, outOfTime, ok := r.next(attempt, retryAfter)
+		if !ok {
+			return resp, r.giveUp(attempt, outOfTime, err)
+		}
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return resp, fmt.Errorf("waiting to retry: %w (last error: %w)", serr, err)
+		}
 	}
+}
+
+// decode reads a successful body into v, unless v is nil.
+func decode(resp *http.Response, v any) error {
 	if v == nil {
-		return resp, nil
+		return nil
 	}
 	dec := json.NewDecoder(io.LimitReader(resp.Body, maxBodySize))
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("empty body")
 		}
-		return resp, &DecodeError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("x-request-id"), Err: err}
+		return &DecodeError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("x-request-id"), Err: err}
 	}
-	return resp, nil
+	return nil
 }
 
 // reauthorize invalidates the token req carried and returns a copy of req
@@ -337,21 +384,13 @@ func (c *Client) reauthorize(req *http.Request, inv Invalidator) (*http.Request,
 	old, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 	inv.Invalidate(old)
 
-	ctx := req.Context()
-	tok, err := c.tokens.Token(ctx)
+	tok, err := c.tokens.Token(req.Context())
 	if err != nil {
 		return nil, fmt.Errorf("get token after a 401: %w", err)
 	}
-	retry := req.Clone(ctx)
-	if req.Body != nil && req.Body != http.NoBody {
-		if req.GetBody == nil {
-			return nil, errors.New("cannot replay request body after a 401")
-		}
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, fmt.Errorf("replay request body after a 401: %w", err)
-		}
-		retry.Body = body
+	retry, err := rewind(req)
+	if err != nil {
+		return nil, fmt.Errorf("after a 401: %w", err)
 	}
 	if err := setAuth(retry, tok); err != nil {
 		return nil, err

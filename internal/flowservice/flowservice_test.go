@@ -66,6 +66,7 @@ func setup(t *testing.T, opts ...flowservice.Option) (*flowservice.Client, *http
 	if err != nil {
 		t.Fatalf("NewClient() error = %v", err)
 	}
+	recordSleeps(client) // retries never really wait in tests
 	return client, mux, tokens
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // OAuth 2 error codes IMS returns in the "error" field (RFC 6749 section 5.2).
@@ -34,8 +35,8 @@ var (
 	// CodeInvalidScope: IMS refused the requested scopes.
 	ErrInvalidScope = errors.New("imsauth: IMS refused the requested scopes")
 	// ErrMalformedResponse is wrapped when IMS answers 2xx without a usable
-	// token (not JSON, no access_token, no positive expires_in). The outcome
-	// is ambiguous; retrying is reasonable.
+	// token (not JSON, no access_token, no positive expires_in). The Source
+	// does not retry it itself; a later call may well succeed.
 	ErrMalformedResponse = errors.New("imsauth: malformed token response")
 )
 
@@ -47,6 +48,9 @@ type Error struct {
 	StatusCode  int
 	Code        string
 	Description string
+	// RetryAfter is the Retry-After header, in its seconds or HTTP-date form;
+	// zero when absent, unparseable or in the past, and capped at 24 hours.
+	RetryAfter time.Duration
 }
 
 // maxDescriptionInError bounds how much of IMS's description Error() repeats.

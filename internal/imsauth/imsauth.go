@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
 )
 
@@ -42,9 +40,6 @@ const (
 
 	// maxBodySize caps how much of an IMS answer is read.
 	maxBodySize = 1 << 20
-
-	// flightKey is the single singleflight key: a Source has one token.
-	flightKey = "token"
 )
 
 var (
@@ -139,11 +134,12 @@ type Source struct {
 	credentials func(context.Context) (Credentials, error)
 	margin      time.Duration
 	now         func() time.Time
-
-	group singleflight.Group
+	retry       flowservice.RetryPolicy
+	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; a test records instead
 
 	mu     sync.Mutex
 	cached *cachedToken // nil when there is none
+	flight *flight      // the shared IMS request in progress, nil when none
 }
 
 type cachedToken struct {
@@ -158,6 +154,7 @@ type sourceOptions struct {
 	credentials func(context.Context) (Credentials, error)
 	margin      time.Duration
 	now         func() time.Time
+	retry       flowservice.RetryPolicy
 }
 
 // Option configures a Source. An Option returns an error when its argument is
@@ -240,6 +237,20 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithRetry sets the retry policy of the token request (default
+// flowservice.DefaultRetryPolicy). An invalid policy is an error; a
+// MaxAttempts of 1 disables retries. See the package comment for what is
+// retried.
+func WithRetry(p flowservice.RetryPolicy) Option {
+	return func(o *sourceOptions) error {
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("imsauth: %w", err)
+		}
+		o.retry = p
+		return nil
+	}
+}
+
 // New returns a Source. It fails if an option is invalid or WithCredentials
 // is missing. It makes no network call.
 func New(opts ...Option) (*Source, error) {
@@ -247,6 +258,7 @@ func New(opts ...Option) (*Source, error) {
 		tokenURL: DefaultTokenURL + TokenPath,
 		margin:   DefaultRefreshMargin,
 		now:      time.Now,
+		retry:    flowservice.DefaultRetryPolicy(),
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -268,6 +280,8 @@ func New(opts ...Option) (*Source, error) {
 		credentials: o.credentials,
 		margin:      o.margin,
 		now:         o.now,
+		retry:       o.retry,
+		sleep:       sleepContext,
 	}, nil
 }
 
@@ -278,25 +292,95 @@ func (s *Source) String() string { return "imsauth.Source{tokenURL: " + s.tokenU
 func (s *Source) GoString() string { return s.String() }
 
 // Token returns the cached token while it is fresh, and otherwise mints one,
-// sharing a single IMS request among concurrent callers. If ctx ends first,
-// Token returns the context's error and the shared request carries on.
+// sharing a single IMS request (with its retries) among concurrent callers.
+// If ctx ends first, Token returns the context's error and the shared
+// request carries on. If the shared request is about to wait before a retry
+// that would start within ctx's deadline minus the policy's
+// MinAttemptBudget, or later, Token returns a *RetryError at once.
 func (s *Source) Token(ctx context.Context) (flowservice.Token, error) {
 	if tok, ok := s.fresh(); ok {
 		return tok, nil
 	}
-	// The flight must not inherit the cancellation of whichever caller
-	// started it; it is bounded by mintTimeout instead.
-	detached := context.WithoutCancel(ctx)
-	ch := s.group.DoChan(flightKey, func() (any, error) { return s.mint(detached) })
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return flowservice.Token{}, r.Err
-		}
-		return r.Val.(flowservice.Token), nil
-	case <-ctx.Done():
-		return flowservice.Token{}, fmt.Errorf("imsauth: waiting for a token: %w", context.Cause(ctx))
+	f := s.join(ctx)
+	var end time.Time // the latest a wait may end for this caller; zero for none
+	if d, ok := ctx.Deadline(); ok {
+		end = d.Add(-s.retry.MinAttemptBudget)
 	}
+	for {
+		p, changed := f.status()
+		if p != nil && !end.IsZero() && p.until.After(end) {
+			return flowservice.Token{}, &RetryError{Attempts: p.attempts, OutOfTime: true, Err: p.err}
+		}
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-changed:
+		case <-ctx.Done():
+			return flowservice.Token{}, fmt.Errorf("imsauth: waiting for a token: %w", context.Cause(ctx))
+		}
+	}
+}
+
+// flight is one shared mint, retries included. tok and err are set before
+// done is closed.
+type flight struct {
+	done chan struct{}
+	tok  flowservice.Token
+	err  error
+
+	mu      sync.Mutex
+	pause   *pause        // set while the flight waits before its next attempt
+	changed chan struct{} // closed, and replaced, whenever pause changes
+}
+
+// pause describes the wait of a flight before its next attempt.
+type pause struct {
+	until    time.Time // when the wait ends
+	attempts int       // attempts made so far
+	err      error     // the retryable failure of the last attempt
+}
+
+// status returns the current pause (nil when none) and a channel closed at
+// its next change.
+func (f *flight) status() (*pause, <-chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pause, f.changed
+}
+
+// setPause publishes p (nil: the flight is attempting again) to the waiters.
+func (f *flight) setPause(p *pause) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pause = p
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// join returns the flight in progress, starting one if there is none.
+func (s *Source) join(ctx context.Context) *flight {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flight == nil {
+		f := &flight{done: make(chan struct{}), changed: make(chan struct{})}
+		s.flight = f
+		// The flight must not inherit the cancellation of whichever caller
+		// started it; mint bounds it with mintTimeout instead.
+		go s.fly(context.WithoutCancel(ctx), f)
+	}
+	return s.flight
+}
+
+// fly runs the flight f and hands its result to the waiters.
+func (s *Source) fly(ctx context.Context, f *flight) {
+	tok, err := s.mint(ctx, f)
+	s.mu.Lock()
+	if s.flight == f {
+		s.flight = nil
+	}
+	s.mu.Unlock()
+	f.tok, f.err = tok, err
+	close(f.done)
 }
 
 // Invalidate drops the cached token if it is still accessToken, so that the
@@ -320,8 +404,9 @@ func (s *Source) fresh() (flowservice.Token, bool) {
 	return s.cached.token, true
 }
 
-// mint loads the credentials, asks IMS for a token and caches it.
-func (s *Source) mint(ctx context.Context) (flowservice.Token, error) {
+// mint loads the credentials, asks IMS for a token (retrying as the policy
+// allows, and publishing its waits on f) and caches it.
+func (s *Source) mint(ctx context.Context, f *flight) (flowservice.Token, error) {
 	// A flight that finished between the caller's check and this one may
 	// already have cached a token.
 	if tok, ok := s.fresh(); ok {
@@ -338,18 +423,17 @@ func (s *Source) mint(ctx context.Context) (flowservice.Token, error) {
 		return flowservice.Token{}, err
 	}
 
-	start := s.now()
-	access, lifetime, err := s.exchange(ctx, creds)
+	g, err := s.exchangeRetrying(ctx, creds, f)
 	if err != nil {
 		return flowservice.Token{}, err
 	}
 	margin := s.margin
-	if lifetime < 2*margin {
-		margin = lifetime / 2
+	if g.lifetime < 2*margin {
+		margin = g.lifetime / 2
 	}
 	c := &cachedToken{
-		token:     flowservice.Token{AccessToken: access, APIKey: creds.ClientID, OrgID: creds.OrgID},
-		refreshAt: start.Add(lifetime - margin),
+		token:     flowservice.Token{AccessToken: g.access, APIKey: creds.ClientID, OrgID: creds.OrgID},
+		refreshAt: g.start.Add(g.lifetime - margin),
 	}
 	s.mu.Lock()
 	s.cached = c
@@ -370,8 +454,16 @@ type errorResponse struct {
 	ErrorDescription string `json:"error_description"`
 }
 
-// exchange performs the client-credentials POST and returns the access token
-// and its lifetime.
+// grant is a token IMS issued.
+type grant struct {
+	access   string
+	lifetime time.Duration
+	start    time.Time // when the request that got it started, by s.now
+}
+
+// exchange performs the client-credentials POST once and returns the access
+// token and its lifetime. A failure to reach IMS or read its answer is a
+// *transportError.
 func (s *Source) exchange(ctx context.Context, creds Credentials) (string, time.Duration, error) {
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
@@ -389,16 +481,16 @@ func (s *Source) exchange(ctx context.Context, creds Credentials) (string, time.
 	resp, err := s.httpClient.Do(req)
 	if err != nil {
 		// The URL in a *url.Error carries no credentials: they are in the body.
-		return "", 0, fmt.Errorf("imsauth: token request: %w", err)
+		return "", 0, &transportError{fmt.Errorf("imsauth: token request: %w", err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize))
 	if err != nil {
-		return "", 0, fmt.Errorf("imsauth: read token response (HTTP %d): %w", resp.StatusCode, err)
+		return "", 0, &transportError{fmt.Errorf("imsauth: read token response (HTTP %d): %w", resp.StatusCode, err)}
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &Error{StatusCode: resp.StatusCode}
+		e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), s.now())}
 		var eb errorResponse
 		if json.Unmarshal(body, &eb) == nil {
 			e.Code = eb.Error

@@ -85,6 +85,7 @@ func newSource(t *testing.T, base string, opts ...imsauth.Option) *imsauth.Sourc
 	if err != nil {
 		t.Fatalf("New() error = %v", err)
 	}
+	recordSleeps(src) // retries never really wait in tests
 	return src
 }
 
@@ -106,6 +107,9 @@ func TestNew(t *testing.T) {
 		{name: "nil HTTP client", opts: []imsauth.Option{creds, imsauth.WithHTTPClient(nil)}, wantErr: true},
 		{name: "negative margin", opts: []imsauth.Option{creds, imsauth.WithRefreshMargin(-time.Second)}, wantErr: true},
 		{name: "nil clock", opts: []imsauth.Option{creds, imsauth.WithClock(nil)}, wantErr: true},
+		{name: "retry policy", opts: []imsauth.Option{creds, imsauth.WithRetry(flowservice.RetryPolicy{MaxAttempts: 1})}},
+		{name: "invalid retry policy", opts: []imsauth.Option{creds, imsauth.WithRetry(flowservice.RetryPolicy{MaxAttempts: 0})}, wantErr: true},
+		{name: "negative retry interval", opts: []imsauth.Option{creds, imsauth.WithRetry(flowservice.RetryPolicy{MaxAttempts: 2, InitialInterval: -1})}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
