@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,6 +112,8 @@ func startFunction(t *testing.T, st *localenv.Stack, env map[string]string) *loc
 	}
 	t.Cleanup(func() {
 		_ = fn.Close()
+		// Every end-to-end test proves no secret reached a log line.
+		checkNoSecretsIn(t, "function logs", fn.Logs(), issuedTokens(st)...)
 		if t.Failed() {
 			t.Logf("function logs:\n%s", fn.Logs())
 		}
@@ -126,6 +130,8 @@ func invoke(t *testing.T, fn *localenv.Function, payload []byte) *localenv.Invoc
 	if inv.TimedOut {
 		t.Fatalf("the invocation timed out: %s", inv.Payload)
 	}
+	// Responses and error messages never carry a secret.
+	checkNoSecretsIn(t, "invocation result", string(inv.Payload))
 	return inv
 }
 
@@ -452,12 +458,53 @@ func checkSkipped(t *testing.T, st *localenv.Stack, fn *localenv.Function, inv *
 	}
 }
 
-// checkNoSecretsIn fails when s holds any demo secret value.
-func checkNoSecretsIn(t *testing.T, what, s string) {
+// secretValues are the stack's secret values; the demo ones are made to be
+// distinctive (with '/' and '+', so that their encodings differ).
+var secretValues = []string{localenv.DemoSecretKey, localenv.DemoClientSecret, localenv.DemoAccessKeyID}
+
+// checkNoSecretsIn fails when s holds any secret value, as is, JSON-,
+// URL- or base64-encoded (at any alignment inside a longer base64 text), or
+// any of extra (e.g. IMS access tokens).
+func checkNoSecretsIn(t *testing.T, what, s string, extra ...string) {
 	t.Helper()
-	for _, secret := range []string{localenv.DemoSecretKey, localenv.DemoClientSecret, localenv.DemoAccessKeyID} {
-		if strings.Contains(s, secret) {
-			t.Errorf("%s contains a secret value", what)
+	for _, secret := range append(slices.Clone(secretValues), extra...) {
+		for form, v := range encodings(secret) {
+			if v != "" && strings.Contains(s, v) {
+				t.Errorf("%s contains a secret value (%s)", what, form)
+			}
 		}
 	}
+}
+
+func encodings(secret string) map[string]string {
+	quoted, _ := json.Marshal(secret)
+	forms := map[string]string{
+		"raw":          secret,
+		"json":         strings.Trim(string(quoted), `"`),
+		"query-escape": url.QueryEscape(secret),
+		"path-escape":  url.PathEscape(secret),
+	}
+	for name, enc := range map[string]*base64.Encoding{"base64": base64.StdEncoding, "base64url": base64.URLEncoding} {
+		for offset := range 3 {
+			b := enc.EncodeToString([]byte(strings.Repeat("x", offset) + secret))
+			// Keep the part that depends on the secret alone.
+			start := (offset*4+2)/3 + 1
+			if len(b) > start+8 {
+				forms[fmt.Sprintf("%s@%d", name, offset)] = b[start : len(b)-4]
+			}
+		}
+	}
+	return forms
+}
+
+// issuedTokens are the IMS access tokens the emulator handed out: secrets
+// too.
+func issuedTokens(st *localenv.Stack) []string {
+	var out []string
+	for _, r := range st.Emulator().Requests() {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" && !slices.Contains(out, tok) {
+			out = append(out, tok)
+		}
+	}
+	return out
 }

@@ -87,7 +87,9 @@ func TestRenamedAuthSpec(t *testing.T) {
 func TestFailedConnectionTest(t *testing.T) {
 	t.Parallel()
 	st := newStack(t, localenv.StackOptions{})
-	st.Emulator().Inject(adobeemu.Fault{Method: "GET", Path: "/connections/*/test", Status: 200, Body: `{"result":false}`})
+	// Both tests fail: the one after creating and the one after re-reading
+	// the (unchanged) keys.
+	st.Emulator().Inject(adobeemu.Fault{Method: "GET", Path: "/connections/*/test", Status: 200, Body: `{"result":false}`, Times: 2})
 	fn := startFunction(t, st, nil)
 	inv := invoke(t, fn, readEvent(t, createStreamEvent))
 	var out struct {
@@ -99,8 +101,8 @@ func TestFailedConnectionTest(t *testing.T) {
 	if e := receive(t, st, 1)[0]; e.Detail.ConnectionTest != "failed" {
 		t.Errorf("published connectionTest %q, want failed", e.Detail.ConnectionTest)
 	}
-	if !strings.Contains(fn.Logs(), `"level":"WARN"`) || !strings.Contains(fn.Logs(), "test of it failed") {
-		t.Error("the failed test was not logged as a warning")
+	if !strings.Contains(fn.Logs(), `"level":"WARN"`) || !strings.Contains(fn.Logs(), "credentials rejected") {
+		t.Error("the failed test was not logged as a warning that says the credentials are rejected")
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -48,7 +51,7 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(awsRetryer(s)))
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +107,20 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 		AllowedAccountIDs:    s.AllowedAccountIDs,
 		DeadlineMargin:       s.DeadlineMargin,
 	}, svc, log)
+}
+
+// awsRetryer is the SDK's standard retryer without its client-side retry
+// quota: a warm container that lived through a long outage would otherwise
+// keep failing fast with "retry quota exceeded" after the service is back.
+// Backoff is capped to fit a function's budget.
+func awsRetryer(s settings.Settings) func() aws.Retryer {
+	return func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = s.AWSMaxAttempts
+			o.MaxBackoff = s.AWSMaxBackoff
+			o.RateLimiter = ratelimit.None
+		})
+	}
 }
 
 // adobeCredentials reads the Adobe secret when IMS needs a new token.

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/contracts"
@@ -76,27 +78,124 @@ func (s *Service) createBase(ctx context.Context, req Request, name string, res 
 	if keys.Region != "" && keys.Region != req.Region {
 		res.warn("secret %q names region %q but the stream is in %q; the connection uses the stream's region", secretID, keys.Region, req.Region)
 	}
-	created, err := s.deps.Flow.CreateConnection(ctx, req.Sandbox, &flowservice.ConnectionRequest{
-		Name:        name,
-		Description: fmt.Sprintf("Amazon Kinesis streams of AWS account %s in %s, managed by aep-kinesis-provisioner", req.AccountID, req.Region),
-		ProviderID:  s.cfg.ProviderID,
-		Auth: flowservice.Auth{
-			SpecName: specName,
-			Params:   flowservice.KinesisAuthParams{AccessKeyID: keys.AccessKeyID, SecretKey: keys.SecretKey, Region: req.Region},
-		},
-		ConnectionSpec: flowservice.SpecRef{ID: contracts.KinesisConnectionSpecID, Version: connectionSpecVersion},
-	})
+	newRequest := func(keys secrets.KinesisKeys) *flowservice.ConnectionRequest {
+		return &flowservice.ConnectionRequest{
+			Name:        name,
+			Description: fmt.Sprintf("Amazon Kinesis streams of AWS account %s in %s, managed by aep-kinesis-provisioner", req.AccountID, req.Region),
+			ProviderID:  s.cfg.ProviderID,
+			Auth: flowservice.Auth{
+				SpecName: specName,
+				Params:   authParams(keys, req.Region),
+			},
+			ConnectionSpec: flowservice.SpecRef{ID: contracts.KinesisConnectionSpecID, Version: connectionSpecVersion},
+		}
+	}
+	created, err := s.deps.Flow.CreateConnection(ctx, req.Sandbox, newRequest(keys))
+	if credentialsRefused(err) {
+		// The keys may have been rotated since they were cached: read the
+		// secret again, once, and try again only if it changed.
+		fresh, rerr := s.rereadKeys(ctx, secretID)
+		if rerr != nil {
+			return ledger.Completion{}, &StepError{Step: StepReadKeys, Err: rerr}
+		}
+		if fresh == keys {
+			return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: &CredentialsRejectedError{SecretID: secretID, Err: err}}
+		}
+		res.warn("the Kinesis keys in secret %q had changed since they were cached; creating the connection with the new ones", secretID)
+		keys = fresh
+		created, err = s.deps.Flow.CreateConnection(ctx, req.Sandbox, newRequest(keys))
+		if credentialsRefused(err) {
+			return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: &CredentialsRejectedError{SecretID: secretID, Reread: true, Err: err}}
+		}
+	}
 	if err != nil {
 		return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: err}
 	}
-	return ledger.Completion{
-		ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID,
-		Test: s.testConnection(ctx, req.Sandbox, created.ID, res),
-	}, nil
+	c := ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID}
+	c.Test, c.ETag = s.testWithFreshKeys(ctx, req, secretID, keys, c.ConnectionID, c.ETag, res)
+	return c, nil
 }
 
-// testConnection runs GET /connections/{id}/test once. A failed test is
-// reported, not hidden, and rolls nothing back.
+func authParams(keys secrets.KinesisKeys, region string) flowservice.KinesisAuthParams {
+	return flowservice.KinesisAuthParams{AccessKeyID: keys.AccessKeyID, SecretKey: keys.SecretKey, Region: region}
+}
+
+// rereadKeys reads the Kinesis secret again, bypassing the cache.
+func (s *Service) rereadKeys(ctx context.Context, secretID string) (secrets.KinesisKeys, error) {
+	s.deps.Keys.Forget(secretID)
+	return s.deps.Keys.KinesisKeys(ctx, secretID)
+}
+
+// testWithFreshKeys tests a new connection; when the test fails it reads the
+// secret again, once, and if the keys rotated meanwhile puts the new ones on
+// the connection (PATCH with If-Match) and tests again. A connection whose
+// keys are still rejected is reported, not rolled back. It returns the test
+// outcome and the connection's etag.
+func (s *Service) testWithFreshKeys(ctx context.Context, req Request, secretID string, keys secrets.KinesisKeys, id, etag string, res *Result) (string, string) {
+	test := s.testConnection(ctx, req.Sandbox, id, res)
+	if test != TestFailed {
+		return test, etag
+	}
+	fresh, err := s.rereadKeys(ctx, secretID)
+	if err != nil {
+		res.warn("could not re-read secret %q after the failed test: %v", secretID, err)
+		return test, etag
+	}
+	if fresh != keys {
+		updated, err := s.deps.Flow.UpdateConnection(ctx, req.Sandbox, id, etag, []flowservice.PatchOperation{
+			{Op: flowservice.PatchOpReplace, Path: "/auth/params", Value: authParams(fresh, req.Region)},
+		})
+		if err != nil {
+			res.warn("could not put the rotated keys of secret %q on connection %s: %v", secretID, id, err)
+			return test, etag
+		}
+		etag = updated.ETag
+		res.warn("the Kinesis keys in secret %q had changed; connection %s now uses the new ones", secretID, id)
+	}
+	if test = s.testConnection(ctx, req.Sandbox, id, res); test == TestFailed {
+		res.warn("credentials rejected: Flow Service's test of connection %s still fails with the current keys of secret %q", id, secretID)
+	}
+	return test, etag
+}
+
+// credentialsRefused reports whether Flow Service refused a create in a way
+// that may be about the keys: a 400 that is not about the request's shape
+// (1000 validation, 1304 missing field) or the auth spec (1415). Adobe
+// documents no specific code for rejected Kinesis keys.
+func credentialsRefused(err error) bool {
+	var fsErr *flowservice.Error
+	if !errors.As(err, &fsErr) || fsErr.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	for _, shape := range []string{"1000", "1304", "1415"} {
+		if strings.Contains(fsErr.Code, shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// CredentialsRejectedError reports Kinesis keys that Adobe refuses, after
+// the secret was read again.
+type CredentialsRejectedError struct {
+	SecretID string
+	// Reread is true when the secret had changed and the new keys were
+	// refused too.
+	Reread bool
+	Err    error
+}
+
+func (e *CredentialsRejectedError) Error() string {
+	how := "the secret is unchanged since they were used"
+	if e.Reread {
+		how = "the keys were re-read from the secret and refused again"
+	}
+	return fmt.Sprintf("credentials rejected: Adobe refused the Kinesis keys of secret %q (%s): %v", e.SecretID, how, e.Err)
+}
+
+func (e *CredentialsRejectedError) Unwrap() error { return e.Err }
+
+// testConnection runs GET /connections/{id}/test.
 func (s *Service) testConnection(ctx context.Context, sandbox, id string, res *Result) string {
 	ok, err := s.deps.Flow.TestConnection(ctx, sandbox, id)
 	switch {

@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -193,18 +192,9 @@ func (s *Service) release(ctx context.Context, key ledger.Key, owner string, res
 }
 
 // ambiguous reports whether a failed create may still have made the
-// resource: anything but a refusal Adobe answered with a 4xx, or a failure
-// before the request was sent.
-func ambiguous(err error) bool {
-	var (
-		fsErr   *flowservice.Error
-		stepErr *StepError
-	)
-	if errors.As(err, &stepErr) && stepErr.Step != StepCreateConnection && stepErr.Step != StepCreateSource {
-		return false
-	}
-	return !errors.As(err, &fsErr) || fsErr.StatusCode >= 500
-}
+// resource: the request was sent and its outcome is unknown (a 5xx, a
+// timeout, a reset, a malformed answer).
+func ambiguous(err error) bool { return flowservice.Ambiguous(err) }
 
 // oldestEnabled picks the oldest enabled resource that is not the one being
 // replaced, and says how many qualified.

@@ -42,6 +42,8 @@ const (
 // KeyReader reads the Kinesis access keys. *secrets.Store satisfies it.
 type KeyReader interface {
 	KinesisKeys(ctx context.Context, secretID string) (secrets.KinesisKeys, error)
+	// Forget drops a cached value, so the next read sees a rotated secret.
+	Forget(secretID string)
 }
 
 // FlowService is the part of Flow Service the use case calls.
@@ -50,6 +52,7 @@ type FlowService interface {
 	CreateConnection(ctx context.Context, sandbox string, req *flowservice.ConnectionRequest) (*flowservice.Created, error)
 	FindConnections(ctx context.Context, sandbox string, filters ...string) ([]flowservice.Connection, error)
 	GetConnection(ctx context.Context, sandbox, id string) (*flowservice.Connection, error)
+	UpdateConnection(ctx context.Context, sandbox, id, etag string, ops []flowservice.PatchOperation) (*flowservice.Created, error)
 	TestConnection(ctx context.Context, sandbox, id string) (bool, error)
 	GetConnectionSpec(ctx context.Context, sandbox, id string) (*flowservice.ConnectionSpec, error)
 	CreateSourceConnection(ctx context.Context, sandbox string, req *flowservice.SourceConnectionRequest) (*flowservice.Created, error)

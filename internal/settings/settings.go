@@ -28,6 +28,8 @@ const (
 	DefaultRecordVerifyAfter    = 24 * time.Hour
 	DefaultLockWait             = 10 * time.Second
 	DefaultSourceName           = "Amazon Kinesis {accountId} {region} {streamName}"
+	DefaultAWSMaxAttempts       = 3
+	DefaultAWSMaxBackoff        = time.Second
 )
 
 // Settings is the function's configuration. The zero value is not valid; use
@@ -90,6 +92,10 @@ type Settings struct {
 	// SourceDataType (raw or xdm) and SourceReset (latest or earliest) are
 	// the source connections' params.
 	SourceDataType, SourceReset string
+	// AWSMaxAttempts and AWSMaxBackoff shape the AWS SDK's retries (its
+	// own 20 s backoff cap does not fit a function's budget).
+	AWSMaxAttempts int
+	AWSMaxBackoff  time.Duration
 	// AllowInsecureEndpoints permits plain-http Adobe URLs on hosts other than
 	// loopback. It exists for local development only.
 	AllowInsecureEndpoints bool
@@ -128,6 +134,8 @@ func Load(lookup func(string) (string, bool)) (Settings, error) {
 		SourceNameTemplate:     l.optional("SOURCE_CONNECTION_NAME_TEMPLATE", DefaultSourceName),
 		SourceDataType:         l.optional("SOURCE_DATA_TYPE", "raw"),
 		SourceReset:            l.optional("SOURCE_RESET", "latest"),
+		AWSMaxAttempts:         l.integer("SDK_MAX_ATTEMPTS", DefaultAWSMaxAttempts),
+		AWSMaxBackoff:          l.duration("SDK_MAX_BACKOFF", DefaultAWSMaxBackoff),
 	}
 	if _, set := lookup("IMS_SCOPES"); !set {
 		s.IMSScopes = strings.Split(DefaultIMSScopes, ",")
@@ -191,6 +199,9 @@ func (s Settings) validate() []string {
 	}
 	if s.SourceReset != "latest" && s.SourceReset != "earliest" {
 		problems = append(problems, fmt.Sprintf("SOURCE_RESET %q: use latest or earliest", s.SourceReset))
+	}
+	if s.AWSMaxAttempts < 1 || s.AWSMaxBackoff <= 0 {
+		problems = append(problems, "SDK_MAX_ATTEMPTS must be at least 1 and SDK_MAX_BACKOFF positive")
 	}
 	if s.RecordVerifyAfter <= 0 || s.LockWait <= 0 {
 		problems = append(problems, "RECORD_VERIFY_AFTER and LOCK_WAIT must be positive")
@@ -292,6 +303,19 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func (l *loader) integer(name string, def int) int {
+	v, ok := l.get(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.errs = append(l.errs, fmt.Sprintf("%s: %q is not a whole number", name, v))
+		return def
+	}
+	return n
 }
 
 func (l *loader) boolean(name string, def bool) bool {

@@ -48,6 +48,8 @@ func TestLoadDefaults(t *testing.T) {
 		SourceNameTemplate:     "Amazon Kinesis {accountId} {region} {streamName}",
 		SourceDataType:         "raw",
 		SourceReset:            "latest",
+		AWSMaxAttempts:         3,
+		AWSMaxBackoff:          time.Second,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -110,6 +112,8 @@ func TestLoadRejects(t *testing.T) {
 		{"zero lock wait", map[string]string{"LOCK_WAIT": "0s"}, []string{"LOCK_WAIT must be positive"}},
 		{"data type", map[string]string{"SOURCE_DATA_TYPE": "parquet"}, []string{"SOURCE_DATA_TYPE"}},
 		{"reset", map[string]string{"SOURCE_RESET": "trim_horizon"}, []string{"SOURCE_RESET"}},
+		{"aws attempts", map[string]string{"SDK_MAX_ATTEMPTS": "zero"}, []string{"SDK_MAX_ATTEMPTS"}},
+		{"aws attempts range", map[string]string{"SDK_MAX_ATTEMPTS": "0"}, []string{"SDK_MAX_ATTEMPTS must be at least 1"}},
 		{"aws source", map[string]string{"EVENT_SOURCE": "aws.kinesis"}, []string{"reserved for AWS"}},
 		{"source loop", map[string]string{"PROVISION_EVENT_SOURCE": "aep.kinesis.provisioner"}, []string{"must differ"}},
 		{"bad account", map[string]string{"ALLOWED_ACCOUNT_IDS": "1234"}, []string{`"1234" is not a 12-digit`}},
