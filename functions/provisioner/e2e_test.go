@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/localenv"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/schemas"
 )
 
 // The end-to-end tests run the real bootstrap under the Runtime Interface
@@ -262,6 +264,13 @@ func functionAnswer(t *testing.T, inv *localenv.Invocation, api bool) (id string
 		if err := json.Unmarshal(body, &res); err != nil {
 			t.Fatalf("API body %s: %v", body, err)
 		}
+		set, err := compiledSchemas()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := set.Validate(schemas.ConnectionProvisioned, body); err != nil {
+			t.Errorf("API answer does not match its schema: %v", err)
+		}
 		if (resp.StatusCode == 201) != res.Created {
 			t.Errorf("API status %d with created=%v", resp.StatusCode, res.Created)
 		}
@@ -326,8 +335,36 @@ func receive(t *testing.T, st *localenv.Stack, n int) []publishedEvent {
 		if err := json.Unmarshal(r, &out[i]); err != nil {
 			t.Fatalf("published event %s: %v", r, err)
 		}
+		checkSchema(t, r)
 	}
 	return out
+}
+
+var compiledSchemas = sync.OnceValues(schemas.Compile)
+
+// checkSchema validates a published event's detail against the schema of
+// its detail type (the contract consumers generate bindings from).
+func checkSchema(t *testing.T, envelope []byte) {
+	t.Helper()
+	var e struct {
+		DetailType string          `json:"detail-type"`
+		Detail     json.RawMessage `json:"detail"`
+	}
+	if err := json.Unmarshal(envelope, &e); err != nil {
+		t.Fatal(err)
+	}
+	name, ok := schemas.ByDetailType[e.DetailType]
+	if !ok {
+		t.Errorf("published detail type %q has no schema", e.DetailType)
+		return
+	}
+	set, err := compiledSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Validate(name, e.Detail); err != nil {
+		t.Errorf("published %q does not match its schema: %v", e.DetailType, err)
+	}
 }
 
 // answer is what one invocation reported.

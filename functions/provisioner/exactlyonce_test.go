@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,13 @@ func TestSameEventThreeTimes(t *testing.T) {
 	want := []answer{{answers[0].id, true}, {answers[0].id, false}, {answers[0].id, false}}
 	if fmt.Sprint(answers) != fmt.Sprint(want) {
 		t.Errorf("answers = %v, want %v", answers, want)
+	}
+	// Each invocation wrote its EMF metrics line.
+	if got := emfValues(t, warm.Logs(), "ConnectionsCreated"); fmt.Sprint(got) != "[1 0]" {
+		t.Errorf("ConnectionsCreated per invocation = %v, want [1 0]", got)
+	}
+	if got := emfValues(t, warm.Logs(), "ColdStart"); fmt.Sprint(got) != "[1 0]" {
+		t.Errorf("ColdStart per invocation = %v, want [1 0]", got)
 	}
 }
 
@@ -138,6 +146,24 @@ func TestTwentyAtOnce(t *testing.T) {
 	if events := receive(t, st, len(fns)); len(events) != len(fns) {
 		t.Errorf("published %d events, want %d", len(events), len(fns))
 	}
+}
+
+// emfValues returns the value of metric in each EMF line of logs.
+func emfValues(t *testing.T, logs, metric string) []float64 {
+	t.Helper()
+	var out []float64
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, `"_aws"`) || strings.Contains(line, `"FailureKind"`) {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("EMF line %q: %v", line, err)
+		}
+		v, _ := m[metric].(float64)
+		out = append(out, v)
+	}
+	return out
 }
 
 // customEvent is a custom provisioning event for account 111122223333.

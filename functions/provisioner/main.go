@@ -23,14 +23,19 @@ import (
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/imsauth"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/lambdalog"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/ledger"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/metrics"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/settings"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/trigger"
 )
 
-// userAgent identifies the function to Adobe.
-const userAgent = "aep-kinesis-provisioner"
+// userAgent identifies the function to Adobe; serviceName is the Service
+// dimension of its metrics.
+const (
+	userAgent   = "aep-kinesis-provisioner"
+	serviceName = "aep-kinesis-provisioner"
+)
 
 func main() {
 	log := lambdalog.New(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
@@ -106,6 +111,7 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 		DefaultSandbox:       s.DefaultSandbox,
 		AllowedAccountIDs:    s.AllowedAccountIDs,
 		DeadlineMargin:       s.DeadlineMargin,
+		Metrics:              metrics.NewEMF(os.Stdout, s.MetricsNamespace, serviceName),
 	}, svc, log)
 }
 

@@ -2,13 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"gopkg.in/yaml.v3"
 
@@ -141,4 +146,112 @@ func TestEnvJSONRunsAgainstTheLocalStack(t *testing.T) {
 		t.Fatalf("invocation failed: %v\n%s", inv.Err, fn.Logs())
 	}
 	checkProvisioned(t, st, inv, caseOutcomes["cloudtrail-createstream-provisioned.json"])
+}
+
+// samTranslate runs the AWS SAM translator on template.yaml.
+func samTranslate(t *testing.T, params ...string) map[string]any {
+	t.Helper()
+	python := "python3"
+	if root, err := localenv.ModuleRoot(); err == nil {
+		if _, err := os.Stat(filepath.Join(root, ".venv", "bin", "python3")); err == nil {
+			python = filepath.Join(root, ".venv", "bin", "python3")
+		}
+	}
+	args := append([]string{filepath.Join("testdata", "sam_translate.py"), filepath.Join("..", "..", "template.yaml")}, params...)
+	out, err := exec.CommandContext(t.Context(), python, args...).Output()
+	if err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			t.Fatalf("SAM translator failed: %v\n%s", err, exitErr.Stderr)
+		}
+		t.Fatalf("SAM translator: %v (samtranslator comes with cfn-lint; `make deps` installs it)", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestGeneratedIAMGrantsOnlyWhatTheFunctionUses transforms the template as
+// `sam deploy` does and checks the function's role: exactly the actions the
+// code calls, each on the resources it needs, no wildcard resource except
+// X-Ray's (which has no resource-level permissions).
+func TestGeneratedIAMGrantsOnlyWhatTheFunctionUses(t *testing.T) {
+	t.Parallel()
+	for _, params := range [][]string{
+		{"KinesisSecretId=aep/kinesis/{accountId}/{region}", "AdobeSecretId=aep/adobe"},
+		{"KinesisSecretId=arn:aws:secretsmanager:eu-west-1:111122223333:secret:aep/kinesis-AbCdEf", "AdobeSecretId=arn:aws:secretsmanager:eu-west-1:111122223333:secret:aep/adobe-GhIjKl"},
+	} {
+		doc := samTranslate(t, params...)
+		resources := doc["Resources"].(map[string]any)
+		role := resources["ProvisionerFunctionRole"].(map[string]any)["Properties"].(map[string]any)
+
+		var managed []string
+		for _, a := range role["ManagedPolicyArns"].([]any) {
+			managed = append(managed, fmt.Sprint(a))
+		}
+		slices.Sort(managed)
+		wantManaged := []string{"arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+		if diff := cmp.Diff(wantManaged, managed); diff != "" {
+			t.Errorf("managed policies (-want +got):\n%s", diff)
+		}
+
+		// action -> the resources it is granted on, as JSON.
+		grants := map[string][]string{}
+		for _, p := range role["Policies"].([]any) {
+			for _, st := range p.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				stmt := st.(map[string]any)
+				if stmt["Effect"] != "Allow" {
+					continue
+				}
+				for _, action := range asList(stmt["Action"]) {
+					for _, res := range asList(stmt["Resource"]) {
+						b, _ := json.Marshal(res)
+						grants[fmt.Sprint(action)] = append(grants[fmt.Sprint(action)], string(b))
+					}
+					if stmt["Condition"] != nil {
+						b, _ := json.Marshal(stmt["Condition"])
+						grants[fmt.Sprint(action)] = append(grants[fmt.Sprint(action)], "condition "+string(b))
+					}
+				}
+			}
+		}
+		wantActions := []string{
+			"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+			"events:PutEvents", "secretsmanager:GetSecretValue", "sqs:SendMessage",
+		}
+		if diff := cmp.Diff(wantActions, slices.Sorted(maps.Keys(grants))); diff != "" {
+			t.Errorf("granted actions (-want +got):\n%s", diff)
+		}
+		for action, res := range grants {
+			joined := strings.Join(res, " ")
+			if slices.Contains(res, `"*"`) || strings.Contains(action, "*") {
+				t.Errorf("%s is granted with a wildcard: %s", action, joined)
+			}
+			var want []string
+			switch {
+			case strings.HasPrefix(action, "dynamodb:"):
+				want = []string{`"ConnectionsTable","Arn"`}
+			case action == "events:PutEvents":
+				want = []string{"event-bus/${EventBusName}", `"events:source":{"Ref":"EventSource"}`}
+			case action == "secretsmanager:GetSecretValue":
+				want = []string{"KinesisSecretId", "AdobeSecretId"}
+			case action == "sqs:SendMessage":
+				want = []string{`"FailureQueue","Arn"`}
+			}
+			for _, w := range want {
+				if !strings.Contains(joined, w) {
+					t.Errorf("%s is granted on %s, want it scoped to %s", action, joined, w)
+				}
+			}
+		}
+	}
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
 }

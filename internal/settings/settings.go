@@ -28,6 +28,7 @@ const (
 	DefaultRecordVerifyAfter    = 24 * time.Hour
 	DefaultLockWait             = 10 * time.Second
 	DefaultSourceName           = "Amazon Kinesis {accountId} {region} {streamName}"
+	DefaultMetricsNamespace     = "AEPKinesisProvisioner"
 	DefaultAWSMaxAttempts       = 3
 	DefaultAWSMaxBackoff        = time.Second
 )
@@ -96,6 +97,8 @@ type Settings struct {
 	// own 20 s backoff cap does not fit a function's budget).
 	AWSMaxAttempts int
 	AWSMaxBackoff  time.Duration
+	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
+	MetricsNamespace string
 	// AllowInsecureEndpoints permits plain-http Adobe URLs on hosts other than
 	// loopback. It exists for local development only.
 	AllowInsecureEndpoints bool
@@ -134,6 +137,7 @@ func Load(lookup func(string) (string, bool)) (Settings, error) {
 		SourceNameTemplate:     l.optional("SOURCE_CONNECTION_NAME_TEMPLATE", DefaultSourceName),
 		SourceDataType:         l.optional("SOURCE_DATA_TYPE", "raw"),
 		SourceReset:            l.optional("SOURCE_RESET", "latest"),
+		MetricsNamespace:       l.optional("METRICS_NAMESPACE", DefaultMetricsNamespace),
 		AWSMaxAttempts:         l.integer("SDK_MAX_ATTEMPTS", DefaultAWSMaxAttempts),
 		AWSMaxBackoff:          l.duration("SDK_MAX_BACKOFF", DefaultAWSMaxBackoff),
 	}

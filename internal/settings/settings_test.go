@@ -48,6 +48,7 @@ func TestLoadDefaults(t *testing.T) {
 		SourceNameTemplate:     "Amazon Kinesis {accountId} {region} {streamName}",
 		SourceDataType:         "raw",
 		SourceReset:            "latest",
+		MetricsNamespace:       "AEPKinesisProvisioner",
 		AWSMaxAttempts:         3,
 		AWSMaxBackoff:          time.Second,
 	}

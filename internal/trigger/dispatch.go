@@ -10,10 +10,12 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/metrics"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
 )
 
@@ -39,6 +41,14 @@ type Config struct {
 	AllowedAccountIDs []string
 	// DeadlineMargin is kept free before the Lambda deadline.
 	DeadlineMargin time.Duration
+	// Metrics, if set, receives each invocation's metrics.
+	Metrics MetricsRecorder
+}
+
+// MetricsRecorder records one invocation's metrics. *metrics.EMF
+// satisfies it.
+type MetricsRecorder interface {
+	Record(inv metrics.Invocation) error
 }
 
 // Dispatcher routes invocations. It is safe for concurrent use.
@@ -47,6 +57,8 @@ type Dispatcher struct {
 	svc Provisioner
 	log *slog.Logger
 	now func() time.Time
+	// warm is set after the first invocation of the process.
+	warm atomic.Bool
 }
 
 // NewDispatcher returns a Dispatcher.
@@ -63,6 +75,9 @@ func NewDispatcher(cfg Config, svc Provisioner, log *slog.Logger) (*Dispatcher, 
 	}
 	return &Dispatcher{cfg: cfg, svc: svc, log: log, now: time.Now}, nil
 }
+
+// errPanic marks an invocation that panicked (and was recovered).
+var errPanic = errors.New("panic")
 
 // kind is what sent an invocation.
 type kind int
@@ -87,14 +102,16 @@ func (d *Dispatcher) Handle(ctx context.Context, payload json.RawMessage) (resp 
 		defer cancel()
 	}
 	k, fields := classify(payload)
-	sum := &summary{kind: k}
+	sum := &summary{kind: k, coldStart: !d.warm.Swap(true)}
 	defer func() {
 		if p := recover(); p != nil {
 			d.log.ErrorContext(ctx, "recovered from a panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			resp, err = d.internalFailure(ctx, k, payload)
-			sum.outcome, sum.err = "failed", errors.New("panic")
+			sum.outcome, sum.err = "failed", errPanic
 		}
-		d.logSummary(ctx, sum, d.now().Sub(start))
+		elapsed := d.now().Sub(start)
+		d.logSummary(ctx, sum, elapsed)
+		d.recordMetrics(ctx, sum, elapsed)
 	}()
 
 	switch k {
@@ -178,7 +195,10 @@ func (d *Dispatcher) serves(ctx context.Context, account string) bool {
 
 // summary collects what the invocation's one summary log line says.
 type summary struct {
-	kind     kind
+	kind      kind
+	coldStart bool
+	// deleted counts source connections deleted.
+	deleted  int
 	trigger  provision.Trigger
 	outcome  string // provisioned, skipped, rejected, failed
 	level    slog.Level
@@ -187,6 +207,39 @@ type summary struct {
 	result   *provision.Result
 	err      error
 	correlID string
+}
+
+// recordMetrics turns the summary into the invocation's metrics.
+func (d *Dispatcher) recordMetrics(ctx context.Context, s *summary, elapsed time.Duration) {
+	if d.cfg.Metrics == nil {
+		return
+	}
+	inv := metrics.Invocation{
+		ColdStart:                s.coldStart,
+		SourceConnectionsDeleted: s.deleted,
+		Skipped:                  s.outcome == "skipped",
+		Duration:                 elapsed,
+	}
+	if r := s.result; r != nil {
+		if r.Created {
+			inv.ConnectionsCreated = 1
+		} else {
+			inv.ConnectionsReused = 1
+		}
+		if r.SourceCreated {
+			inv.SourceConnectionsCreated = 1
+		}
+	}
+	switch {
+	case s.outcome != "failed" || s.err == nil:
+	case errors.Is(s.err, errPanic):
+		inv.FailureKind = "InternalError"
+	default:
+		inv.FailureKind = classifyError(s.err).code
+	}
+	if err := d.cfg.Metrics.Record(inv); err != nil {
+		d.log.WarnContext(ctx, "could not write the invocation's metrics", "error", err.Error())
+	}
 }
 
 func (d *Dispatcher) logSummary(ctx context.Context, s *summary, elapsed time.Duration) {

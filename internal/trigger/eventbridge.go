@@ -159,6 +159,7 @@ func (d *Dispatcher) deprovision(ctx context.Context, req provision.DeprovisionR
 		statuses[i] = o.Status
 	}
 	sum.outcome, sum.reason = "deprovisioned", strings.Join(statuses, ",")
+	sum.deleted = countDeleted(out)
 	if slices.Contains(statuses, provision.DeprovisionNeedsAttention) {
 		sum.level = slog.LevelWarn
 	}
@@ -227,6 +228,16 @@ func (d *Dispatcher) customRequest(ctx context.Context, e events.EventBridgeEven
 		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}
 	}
 	return req, nil
+}
+
+func countDeleted(out []provision.Deprovisioned) int {
+	n := 0
+	for _, o := range out {
+		if o.Status == provision.DeprovisionDeleted {
+			n++
+		}
+	}
+	return n
 }
 
 func first(values ...string) string {

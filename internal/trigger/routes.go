@@ -179,7 +179,7 @@ func (d *Dispatcher) deleteStream(ctx context.Context, r httpRequest, params map
 	case provision.DeprovisionNeedsAttention:
 		return reject(sum, http.StatusConflict, "SourceConnectionInUse", fmt.Errorf("adobe refused to delete source connection %s (%s): %s", res.SourceConnectionID, res.AdobeCode, res.AdobeMessage))
 	}
-	sum.outcome, sum.status = "deprovisioned", http.StatusOK
+	sum.outcome, sum.status, sum.deleted = "deprovisioned", http.StatusOK, countDeleted(out)
 	return jsonResponse(http.StatusOK, res)
 }
 
