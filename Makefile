@@ -24,7 +24,7 @@ MOTO_SERVER := $(shell command -v moto_server 2>/dev/null || echo $(VENV)/bin/mo
 CFN_LINT := $(shell command -v cfn-lint 2>/dev/null || echo $(VENV)/bin/cfn-lint)
 export MOTO_SERVER
 
-.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check clean help
+.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check fuzz clean help
 
 all: test
 
@@ -76,6 +76,14 @@ cfn-lint: deps ## cfn-lint runs the SAM transform on template.yaml
 
 tidy-check:
 	$(GO) mod tidy -diff
+
+FUZZTIME ?= 20s
+
+fuzz: ## each fuzz target for FUZZTIME (default 20s); a crasher lands in the package's testdata/fuzz
+	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME) ./internal/trigger
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeProvisionBody$$' -fuzztime $(FUZZTIME) ./internal/trigger
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSecret$$' -fuzztime $(FUZZTIME) ./internal/secrets
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckResponse$$' -fuzztime $(FUZZTIME) ./internal/flowservice
 
 clean:
 	rm -rf .build

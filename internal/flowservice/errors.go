@@ -46,8 +46,13 @@ type Error struct {
 	RetryAfter time.Duration
 }
 
-// maxMessageInError bounds how much of Adobe's message Error() repeats.
-const maxMessageInError = 512
+// maxMessageInError bounds how much of Adobe's message Error() repeats;
+// maxFieldInError bounds the code, the title and the request ID, which come
+// from the body or a header too.
+const (
+	maxMessageInError = 512
+	maxFieldInError   = 128
+)
 
 // Error returns the status, code, title, message and request ID. It never
 // includes headers, tokens or request bodies.
@@ -58,16 +63,16 @@ func (e *Error) Error() string {
 		b.WriteString(" " + t)
 	}
 	if e.Code != "" {
-		b.WriteString(" (" + e.Code + ")")
+		b.WriteString(" (" + truncate(e.Code, maxFieldInError) + ")")
 	}
 	if e.Title != "" && e.Title != http.StatusText(e.StatusCode) {
-		b.WriteString(": " + e.Title)
+		b.WriteString(": " + truncate(e.Title, maxFieldInError))
 	}
 	if e.Message != "" {
 		b.WriteString(": " + truncate(e.Message, maxMessageInError))
 	}
 	if e.RequestID != "" {
-		b.WriteString(" [request id " + e.RequestID + "]")
+		b.WriteString(" [request id " + truncate(e.RequestID, maxFieldInError) + "]")
 	}
 	return b.String()
 }

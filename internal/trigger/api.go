@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -115,25 +116,68 @@ func requestBody(r httpRequest) ([]byte, int, error) {
 var provisionFields = []string{"region", "streamName", "accountId", "sandbox"}
 
 // decodeProvisionBody decodes strictly: a body that is not one JSON object,
-// an unknown field (names are case-sensitive) and a field that is not a
-// string are errors that name the problem without echoing the input.
+// a field given twice, an unknown field (names are case-sensitive) and a
+// field that is not a string are errors that name the problem without
+// echoing the input.
 func decodeProvisionBody(body []byte) (provision.Request, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return provision.Request{}, errors.New("the body is empty; send a JSON object such as {\"region\":\"eu-west-1\",\"streamName\":\"orders\"}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var fields map[string]json.RawMessage
-	if err := dec.Decode(&fields); err != nil {
-		return provision.Request{}, describeJSONError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return provision.Request{}, errors.New("the body must hold exactly one JSON object")
-	}
-	if fields == nil {
-		return provision.Request{}, errors.New("the body must be a JSON object")
+	fields, err := decodeObject(body)
+	if err != nil {
+		return provision.Request{}, err
 	}
 	return requestFromFields(fields)
 }
+
+// decodeObject decodes body, which must be exactly one JSON object, into its
+// members. A name given twice is an error: JSON decoders disagree on which
+// of the values counts, so such a request is ambiguous.
+func decodeObject(body []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, describeJSONError(err)
+	}
+	if tok != json.Delim('{') {
+		return nil, errors.New("the body must be a JSON object")
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, describeJSONError(unexpectedEOF(err))
+		}
+		name, _ := tok.(string) // Token returns object keys as strings
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, describeJSONError(unexpectedEOF(err))
+		}
+		if _, ok := fields[name]; ok {
+			return nil, fmt.Errorf("field %s appears more than once", truncate(name))
+		}
+		fields[name] = value
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, describeJSONError(unexpectedEOF(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("the body must hold exactly one JSON object")
+	}
+	return fields, nil
+}
+
+// unexpectedEOF reports an end of input inside the object as premature.
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// maxListedFields is how many unknown fields an error names.
+const maxListedFields = 3
 
 // requestFromFields reads a provisioning request from a decoded JSON object.
 func requestFromFields(fields map[string]json.RawMessage) (provision.Request, error) {
@@ -145,7 +189,11 @@ func requestFromFields(fields map[string]json.RawMessage) (provision.Request, er
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		return provision.Request{}, fmt.Errorf("unknown field %s; allowed fields are region, streamName, accountId and sandbox", strings.Join(unknown, ", "))
+		more := ""
+		if len(unknown) > maxListedFields {
+			unknown, more = unknown[:maxListedFields], fmt.Sprintf(" and %d more", len(unknown)-maxListedFields)
+		}
+		return provision.Request{}, fmt.Errorf("unknown field %s%s; allowed fields are region, streamName, accountId and sandbox", strings.Join(unknown, ", "), more)
 	}
 	values := make(map[string]string, len(provisionFields))
 	for _, name := range provisionFields {
@@ -237,12 +285,33 @@ func statusCode(status int) string {
 	return "InvalidRequest"
 }
 
+// lowerKeys lower-cases header names. Names that differ only in case are
+// one header sent twice: different values are joined with a comma, as API
+// Gateway joins a repeated header, in the order of the names, so that the
+// outcome never depends on map order.
 func lowerKeys(h map[string]string) map[string]string {
 	out := make(map[string]string, len(h))
-	for k, v := range h {
-		out[strings.ToLower(k)] = v
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		lk, v := strings.ToLower(k), h[k]
+		if prev, ok := out[lk]; ok && prev != v {
+			v = prev + "," + v
+		}
+		out[lk] = v
 	}
 	return out
+}
+
+// echo shows a caller value in a message: as it is when it is short and
+// plain (letters, digits, '.', '_' and '-', as in account ids, error codes
+// and stream names), else quoted and cut by truncate.
+func echo(s string) string {
+	notPlain := func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.' && r != '_' && r != '-'
+	}
+	if s != "" && len(s) <= 64 && strings.IndexFunc(s, notPlain) < 0 {
+		return s
+	}
+	return truncate(s)
 }
 
 // truncate keeps an echoed caller value short and printable.

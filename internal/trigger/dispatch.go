@@ -101,7 +101,7 @@ func (d *Dispatcher) Handle(ctx context.Context, payload json.RawMessage) (resp 
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-d.cfg.DeadlineMargin))
 		defer cancel()
 	}
-	k, fields := classify(payload)
+	k := classify(payload)
 	sum := &summary{kind: k, coldStart: !d.warm.Swap(true)}
 	defer func() {
 		if p := recover(); p != nil {
@@ -122,18 +122,18 @@ func (d *Dispatcher) Handle(ctx context.Context, payload json.RawMessage) (resp 
 	case kindEvent:
 		return d.handleEvent(ctx, payload, sum)
 	default:
-		return d.handleDirect(ctx, payload, fields, sum)
+		return d.handleDirect(ctx, payload, sum)
 	}
 }
 
 // classify tells the payload kinds apart by their discriminating keys: API
 // Gateway payloads carry requestContext (v1 with httpMethod, v2 with version
 // "2.0"), EventBridge events carry detail-type and source. Anything else is a
-// direct invocation. fields is nil when the payload is not a JSON object.
-func classify(payload []byte) (kind, map[string]json.RawMessage) {
+// direct invocation.
+func classify(payload []byte) kind {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &fields); err != nil || fields == nil {
-		return kindDirect, nil
+		return kindDirect
 	}
 	_, hasContext := fields["requestContext"]
 	_, hasMethod := fields["httpMethod"]
@@ -142,13 +142,13 @@ func classify(payload []byte) (kind, map[string]json.RawMessage) {
 	_, hasSource := fields["source"]
 	switch {
 	case hasContext && hasMethod:
-		return kindAPIv1, fields
+		return kindAPIv1
 	case hasContext && hasRouteKey && bytes.Equal(bytes.TrimSpace(fields["version"]), []byte(`"2.0"`)):
-		return kindAPIv2, fields
+		return kindAPIv2
 	case hasDetailType && hasSource:
-		return kindEvent, fields
+		return kindEvent
 	}
-	return kindDirect, fields
+	return kindDirect
 }
 
 // internalFailure answers after a recovered panic.

@@ -26,7 +26,7 @@ func (e *InvalidRequestError) Error() string { return e.Message }
 type AccountNotServedError struct{ AccountID string }
 
 func (e *AccountNotServedError) Error() string {
-	return "account " + e.AccountID + " is not served by this function (see ALLOWED_ACCOUNT_IDS)"
+	return "account " + echo(e.AccountID) + " is not served by this function (see ALLOWED_ACCOUNT_IDS)"
 }
 
 // RetryableError reports a failure that a later attempt may not meet:

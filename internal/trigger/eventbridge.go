@@ -87,9 +87,9 @@ func (d *Dispatcher) eventRequest(ctx context.Context, e events.EventBridgeEvent
 	case e.DetailType == ProvisionDetailType && e.Source == d.cfg.ProvisionEventSource:
 		return d.customRequest(ctx, e)
 	case e.DetailType == ProvisionDetailType:
-		return provision.Request{}, &skip{fmt.Sprintf("provisioning event from source %q; only %q is accepted", e.Source, d.cfg.ProvisionEventSource), slog.LevelWarn}
+		return provision.Request{}, &skip{fmt.Sprintf("provisioning event from source %s; only %q is accepted", truncate(e.Source), d.cfg.ProvisionEventSource), slog.LevelWarn}
 	}
-	return provision.Request{}, &skip{fmt.Sprintf("event %q from %q is not handled by this function", e.DetailType, e.Source), slog.LevelInfo}
+	return provision.Request{}, &skip{fmt.Sprintf("event %s from %s is not handled by this function", truncate(e.DetailType), truncate(e.Source)), slog.LevelInfo}
 }
 
 // cloudTrailRecord is the part of a CloudTrail record the function reads.
@@ -116,7 +116,7 @@ func (d *Dispatcher) deleteStreamRequest(ctx context.Context, e events.EventBrid
 		return provision.DeprovisionRequest{}, nil, false
 	}
 	if rec.ErrorCode != "" {
-		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("DeleteStream failed with %s; the stream still exists", rec.ErrorCode), slog.LevelInfo}, true
+		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("DeleteStream failed with %s; the stream still exists", echo(rec.ErrorCode)), slog.LevelInfo}, true
 	}
 	req := provision.DeprovisionRequest{
 		AccountID: first(rec.RecipientAccountID, e.AccountID), Region: first(rec.AWSRegion, e.Region),
@@ -137,7 +137,7 @@ func (d *Dispatcher) deleteStreamRequest(ctx context.Context, e events.EventBrid
 		return provision.DeprovisionRequest{}, &skip{"DeleteStream record names no stream (requestParameters.streamName or streamARN)", slog.LevelError}, true
 	}
 	if !d.serves(ctx, req.AccountID) {
-		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}, true
+		return provision.DeprovisionRequest{}, &skip{fmt.Sprintf("account %s is not served by this function", echo(req.AccountID)), slog.LevelWarn}, true
 	}
 	return req, nil, true
 }
@@ -170,7 +170,7 @@ func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridge
 	if e.Source != kinesisSource {
 		// Only AWS can publish with an aws.* source; anything else claiming
 		// to be a CloudTrail record is forged.
-		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail-shaped event from source %q refused: only %q is trusted", e.Source, kinesisSource), slog.LevelWarn}
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail-shaped event from source %s refused: only %q is trusted", truncate(e.Source), kinesisSource), slog.LevelWarn}
 	}
 	var rec cloudTrailRecord
 	if err := json.Unmarshal(e.Detail, &rec); err != nil {
@@ -178,11 +178,11 @@ func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridge
 	}
 	switch {
 	case rec.EventSource != kinesisEventSource:
-		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail record from %q is not handled", rec.EventSource), slog.LevelInfo}
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail record from %s is not handled", truncate(rec.EventSource)), slog.LevelInfo}
 	case rec.EventName != createStream:
-		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail %s is not handled", rec.EventName), slog.LevelInfo}
+		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail %s is not handled", echo(rec.EventName)), slog.LevelInfo}
 	case rec.ErrorCode != "":
-		return provision.Request{}, &skip{fmt.Sprintf("CreateStream failed with %s; there is no stream to provision", rec.ErrorCode), slog.LevelInfo}
+		return provision.Request{}, &skip{fmt.Sprintf("CreateStream failed with %s; there is no stream to provision", echo(rec.ErrorCode)), slog.LevelInfo}
 	case rec.RequestParameters == nil || rec.RequestParameters.StreamName == "":
 		return provision.Request{}, &skip{"CreateStream record without requestParameters.streamName", slog.LevelError}
 	}
@@ -195,7 +195,7 @@ func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridge
 		CorrelationID: e.ID,
 	}
 	if !d.serves(ctx, req.AccountID) {
-		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}
+		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", echo(req.AccountID)), slog.LevelWarn}
 	}
 	return req, nil
 }
@@ -225,7 +225,7 @@ func (d *Dispatcher) customRequest(ctx context.Context, e events.EventBridgeEven
 		CorrelationID: e.ID,
 	}
 	if !d.serves(ctx, req.AccountID) {
-		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", req.AccountID), slog.LevelWarn}
+		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", echo(req.AccountID)), slog.LevelWarn}
 	}
 	return req, nil
 }
@@ -250,17 +250,9 @@ func first(values ...string) string {
 }
 
 // handleDirect serves a direct invocation, whose payload is the API's body.
-func (d *Dispatcher) handleDirect(ctx context.Context, payload []byte, fields map[string]json.RawMessage, sum *summary) (any, error) {
+func (d *Dispatcher) handleDirect(ctx context.Context, payload []byte, sum *summary) (any, error) {
 	sum.trigger = provision.TriggerDirect
-	var (
-		req provision.Request
-		err error
-	)
-	if fields == nil {
-		req, err = decodeProvisionBody(payload)
-	} else {
-		req, err = requestFromFields(fields)
-	}
+	req, err := decodeProvisionBody(payload)
 	if err != nil {
 		sum.outcome, sum.err = "rejected", err
 		return nil, &InvalidRequestError{Message: "invalid direct invocation: " + err.Error()}

@@ -175,7 +175,7 @@ func (d *Dispatcher) deleteStream(ctx context.Context, r httpRequest, params map
 	sum.reason = res.Status
 	switch res.Status {
 	case provision.DeprovisionNotProvisioned:
-		return reject(sum, http.StatusNotFound, "NotProvisioned", fmt.Errorf("stream %s has no source connection recorded in sandbox %s", res.StreamName, sandbox))
+		return reject(sum, http.StatusNotFound, "NotProvisioned", fmt.Errorf("stream %s has no source connection recorded in sandbox %s", echo(res.StreamName), echo(sandbox)))
 	case provision.DeprovisionNeedsAttention:
 		return reject(sum, http.StatusConflict, "SourceConnectionInUse", fmt.Errorf("adobe refused to delete source connection %s (%s): %s", res.SourceConnectionID, res.AdobeCode, res.AdobeMessage))
 	}
