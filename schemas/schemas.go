@@ -27,6 +27,9 @@ const (
 	CloudTrailStreamEvent          = "cloudtrail-kinesis-stream-event.schema.json"
 	APIError                       = "api-error.schema.json"
 	ConnectionStatus               = "connection-status.schema.json"
+	CredentialsUpdated             = "kinesis-connection-credentials-updated.schema.json"
+	ReconciliationCompleted        = "kinesis-reconciliation-completed.schema.json"
+	FleetEvent                     = "fleet-event.schema.json"
 )
 
 // ByDetailType maps the detail type of each published event to the schema
@@ -35,6 +38,8 @@ var ByDetailType = map[string]string{
 	"Kinesis Connection Provisioned":            ConnectionProvisioned,
 	"Kinesis Source Connection Deleted":         SourceConnectionDeleted,
 	"Kinesis Source Connection Needs Attention": SourceConnectionNeedsAttention,
+	"Kinesis Connection Credentials Updated":    CredentialsUpdated,
+	"Kinesis Reconciliation Completed":          ReconciliationCompleted,
 }
 
 // Set is the compiled schemas.

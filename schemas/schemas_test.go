@@ -57,6 +57,8 @@ func TestEventFilesMatchTheirSchemas(t *testing.T) {
 			err = set.Validate(schemas.ProvisionRequest, body)
 		case strings.HasPrefix(name, "direct-"):
 			err = set.Validate(schemas.ProvisionRequest, b)
+		case strings.HasPrefix(name, "scheduled-"), strings.HasPrefix(name, "secretsmanager-"):
+			err = set.Validate(schemas.FleetEvent, b)
 		default:
 			t.Errorf("events/%s: no schema chosen for it", name)
 			continue

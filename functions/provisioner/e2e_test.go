@@ -153,11 +153,13 @@ type caseOutcome struct {
 	skipReason string // skipped events: part of the logged reason
 	// deletes: a DeleteStream of the stream that `before` provisioned.
 	deletes bool
-	before  string
-	account string
-	region  string
-	sandbox string
-	stream  string
+	// reconciles: a scheduled reconciliation of every served account.
+	reconciles bool
+	before     string
+	account    string
+	region     string
+	sandbox    string
+	stream     string
 }
 
 var caseOutcomes = map[string]caseOutcome{
@@ -170,6 +172,10 @@ var caseOutcomes = map[string]caseOutcome{
 	"apigw-http-v2-post-base64.json": {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
 	"apigw-http-v2-post.json":        {api: true, account: localenv.FunctionAccountID, region: "us-east-2", sandbox: "dev-sandbox", stream: "iot-telemetry.v2"},
 	"direct-invocation.json":         {account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
+	"scheduled-reconcile.json":       {reconciles: true},
+	// The stack's secrets have names of their own: the sample's (which env.json
+	// names, for sam local invoke) is not the Kinesis keys' secret here.
+	"secretsmanager-rotation-succeeded.json": {skipReason: "is not the Kinesis keys' secret"},
 	"cloudtrail-deletestream.json": {deletes: true, before: "cloudtrail-createstream-provisioned.json",
 		account: "111122223333", region: "eu-west-1", sandbox: "prod", stream: "orders-clickstream"},
 }
@@ -207,6 +213,10 @@ func TestEventFiles(t *testing.T) {
 			fn := startFunction(t, st, nil)
 			if want.deletes {
 				checkDeleteStream(t, st, fn, name, want)
+				return
+			}
+			if want.reconciles {
+				checkScheduledReconcile(t, st, fn, name)
 				return
 			}
 			inv := invoke(t, fn, readEvent(t, name))
@@ -288,28 +298,47 @@ func functionAnswer(t *testing.T, inv *localenv.Invocation, api bool) (id string
 	return res.ConnectionID, res.Created
 }
 
+// createdFlag reads the created field of any published detail: a boolean in
+// "Kinesis Connection Provisioned", a count in a reconciliation summary
+// (true when non-zero).
+type createdFlag bool
+
+func (f *createdFlag) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case bool:
+		*f = createdFlag(x)
+	case float64:
+		*f = x != 0
+	}
+	return nil
+}
+
 type publishedEvent struct {
 	DetailType string   `json:"detail-type"`
 	Source     string   `json:"source"`
 	Resources  []string `json:"resources"`
 	Detail     struct {
-		ConnectionID       string `json:"connectionId"`
-		ConnectionTest     string `json:"connectionTest"`
-		SourceConnectionID string `json:"sourceConnectionId"`
-		SourceCreated      bool   `json:"sourceConnectionCreated"`
-		Status             string `json:"status"`
-		AdobeCode          string `json:"adobeCode"`
-		AdobeMessage       string `json:"adobeMessage"`
-		ETag               string `json:"etag"`
-		Created            bool   `json:"created"`
-		AccountID          string `json:"accountId"`
-		Region             string `json:"region"`
-		StreamName         string `json:"streamName"`
-		StreamARN          string `json:"streamArn"`
-		Sandbox            string `json:"sandbox"`
-		ConnectionSpecID   string `json:"connectionSpecId"`
-		Trigger            string `json:"trigger"`
-		CorrelationID      string `json:"correlationId"`
+		ConnectionID       string      `json:"connectionId"`
+		ConnectionTest     string      `json:"connectionTest"`
+		SourceConnectionID string      `json:"sourceConnectionId"`
+		SourceCreated      bool        `json:"sourceConnectionCreated"`
+		Status             string      `json:"status"`
+		AdobeCode          string      `json:"adobeCode"`
+		AdobeMessage       string      `json:"adobeMessage"`
+		ETag               string      `json:"etag"`
+		Created            createdFlag `json:"created"`
+		AccountID          string      `json:"accountId"`
+		Region             string      `json:"region"`
+		StreamName         string      `json:"streamName"`
+		StreamARN          string      `json:"streamArn"`
+		Sandbox            string      `json:"sandbox"`
+		ConnectionSpecID   string      `json:"connectionSpecId"`
+		Trigger            string      `json:"trigger"`
+		CorrelationID      string      `json:"correlationId"`
 	} `json:"detail"`
 }
 
@@ -412,7 +441,7 @@ func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation
 	if !slices.Contains(e.Resources, arn) {
 		t.Errorf("resources = %v, want %s", e.Resources, arn)
 	}
-	if d.Created != created {
+	if bool(d.Created) != created {
 		t.Errorf("published created=%v, the function answered created=%v", d.Created, created)
 	}
 	srcs := emu.SourceConnections(want.sandbox)
@@ -427,6 +456,34 @@ func checkProvisioned(t *testing.T, st *localenv.Stack, inv *localenv.Invocation
 		t.Errorf("published connectionTest %q, want %q", d.ConnectionTest, wantTest)
 	}
 	return answer{id: id, created: created}
+}
+
+// checkScheduledReconcile: the schedule reconciles every served account in
+// the function's region (no streams there: every summary counts none) and
+// publishes one summary each.
+func checkScheduledReconcile(t *testing.T, st *localenv.Stack, fn *localenv.Function, name string) {
+	t.Helper()
+	inv := invoke(t, fn, readEvent(t, name))
+	var out struct {
+		Status     string
+		Reconciled []struct {
+			AccountID, Region string
+			Seen, Failed      int
+		}
+	}
+	if inv.Err != nil || json.Unmarshal(inv.Payload, &out) != nil || out.Status != "reconciled" || len(out.Reconciled) != len(localenv.DemoAccounts) {
+		t.Fatalf("result = %s, want one reconciliation per served account", inv.Payload)
+	}
+	for _, r := range out.Reconciled {
+		if r.Region != localenv.StackRegion || r.Failed != 0 {
+			t.Errorf("reconciliation %+v, want the function's region, no failure", r)
+		}
+	}
+	for _, e := range receive(t, st, len(localenv.DemoAccounts)) {
+		if e.DetailType != "Kinesis Reconciliation Completed" {
+			t.Errorf("published %q, want the reconciliation summaries", e.DetailType)
+		}
+	}
 }
 
 // checkDeleteStream provisions with want.before, then deletes with name:

@@ -27,6 +27,7 @@ import (
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/provision"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/settings"
+	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/streams"
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/trigger"
 )
 
@@ -97,11 +98,15 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 		LockWait:        s.LockWait,
 		LockGrace:       s.DeadlineMargin,
 
+		Selection: provision.Selection{
+			Include: s.StreamInclude, Exclude: s.StreamExclude,
+			OptTag: s.StreamOptTag, RequireOptIn: s.StreamRequireOptIn, SandboxTag: s.SandboxTag,
+		},
 		NoSourceConnections: !s.SourceConnections,
 		SourceNameTemplate:  s.SourceNameTemplate,
 		DataType:            s.SourceDataType,
 		Reset:               s.SourceReset,
-	}, provision.Deps{Keys: store, Flow: flow, Ledger: table, Publisher: pub})
+	}, provision.Deps{Keys: store, Flow: flow, Ledger: table, Publisher: pub, Streams: streams.NewLister(awsCfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +117,7 @@ func newDispatcher(ctx context.Context, log *slog.Logger) (*trigger.Dispatcher, 
 		AllowedAccountIDs:    s.AllowedAccountIDs,
 		DeadlineMargin:       s.DeadlineMargin,
 		Metrics:              metrics.NewEMF(os.Stdout, s.MetricsNamespace, serviceName),
+		ReconcileRegions:     s.ReconcileRegions,
 	}, svc, log)
 }
 

@@ -22,6 +22,7 @@ type dynamoAPI interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 // Attribute names of the table. pk and sk are the key; expiresAt is the TTL
@@ -245,6 +246,61 @@ func (t *Table) query(ctx context.Context, pk, skPrefix string) ([]Record, error
 		}
 		in.ExclusiveStartKey = resp.LastEvaluatedKey
 	}
+}
+
+// Bases returns the base connection records of every account and region, or
+// of one account when accountID is set. It scans the table: it serves the
+// rare key rotation, not the hot path.
+func (t *Table) Bases(ctx context.Context, accountID string) ([]Record, error) {
+	filter := "begins_with(#sk, :base)"
+	names := map[string]string{"#sk": attrSK}
+	values := map[string]types.AttributeValue{":base": str("base#")}
+	if accountID != "" {
+		filter += " AND begins_with(#pk, :account)"
+		names["#pk"] = attrPK
+		values[":account"] = str(accountID + "#")
+	}
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(t.name),
+		FilterExpression:          aws.String(filter),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []Record
+	for page := 0; ; page++ {
+		if page == 1000 {
+			return nil, errors.New("ledger: scan: more than 1000 pages")
+		}
+		resp, err := t.api.Scan(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: scan bases: %w", err)
+		}
+		for _, item := range resp.Items {
+			rec, err := decode(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rec)
+		}
+		if len(resp.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = resp.LastEvaluatedKey
+	}
+}
+
+// SetETag records the etag connectionID has after an update.
+func (t *Table) SetETag(ctx context.Context, key Key, connectionID, etag string) error {
+	_, err := t.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(t.name),
+		Key:                       key.item(),
+		UpdateExpression:          aws.String("SET #etag = :etag, #updatedAt = :now"),
+		ConditionExpression:       aws.String("#connectionId = :id"),
+		ExpressionAttributeNames:  map[string]string{"#etag": attrETag, "#updatedAt": attrUpdatedAt, "#connectionId": attrConnectionID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":etag": str(etag), ":now": millis(t.clock()), ":id": str(connectionID)},
+	})
+	return t.conditional(err, "set etag", key)
 }
 
 // Acquire takes the lock on key for owner until the given time. It succeeds

@@ -190,6 +190,15 @@ func TestAnnouncedAndTouch(t *testing.T) {
 	if !rec.Announced || !rec.VerifiedAt.Equal(at) {
 		t.Errorf("record = %+v, want announced and verified at %v", rec, at)
 	}
+	if err := tbl.SetETag(ctx, base, "c-1", `"e2"`); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := get(t, tbl, base); rec.ETag != `"e2"` {
+		t.Errorf("etag = %s, want \"e2\"", rec.ETag)
+	}
+	if err := tbl.SetETag(ctx, base, "c-other", `"e3"`); !errors.Is(err, ledger.ErrLockLost) {
+		t.Errorf("SetETag(other id) error = %v, want ErrLockLost", err)
+	}
 	if err := tbl.Delete(ctx, base, "c-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -247,6 +256,18 @@ func TestGetSeveralKeysInOneCall(t *testing.T) {
 	all, err := tbl.Region(ctx, base.AccountID, base.Region)
 	if err != nil || len(all) != 4 {
 		t.Errorf("Region() = %d records, %v; want 4", len(all), err)
+	}
+	region2 := ledger.Key{AccountID: "444455556666", Region: "us-east-2", Sandbox: "prod"}
+	if ok, err := tbl.Acquire(ctx, region2, "A", time.Now().Add(time.Minute), ""); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	bases, err := tbl.Bases(ctx, "")
+	if err != nil || len(bases) != 2 {
+		t.Errorf("Bases(all) = %d records, %v; want 2", len(bases), err)
+	}
+	bases, err = tbl.Bases(ctx, "444455556666")
+	if err != nil || len(bases) != 1 || bases[0].Key != region2 {
+		t.Errorf("Bases(444455556666) = %+v, %v; want the one base", bases, err)
 	}
 }
 

@@ -42,7 +42,7 @@ type ensured struct {
 
 // ensure finds or creates r:
 //
-//  1. a ready ledger record younger than VerifyAfter is trusted as is; an
+//  1. a ready ledger record younger than verifyAfter is trusted as is; an
 //     older one is checked with Flow Service and replaced if the resource is
 //     gone;
 //  2. otherwise the caller takes the record's lock (a conditional write), or
@@ -51,7 +51,7 @@ type ensured struct {
 //     elsewhere) and creates it only when none is found.
 //
 // known is the record read beforehand, if any (nil: not read yet).
-func (s *Service) ensure(ctx context.Context, r resource, known *lookup, res *Result) (ensured, error) {
+func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyAfter time.Duration, res *Result) (ensured, error) {
 	owner := newOwner()
 	replacing := ""
 	waitUntil := s.cfg.Now().Add(s.cfg.LockWait)
@@ -66,7 +66,7 @@ func (s *Service) ensure(ctx context.Context, r resource, known *lookup, res *Re
 		now := s.cfg.Now()
 		switch {
 		case ok && rec.State == ledger.Ready:
-			if now.Sub(rec.VerifiedAt) < s.cfg.VerifyAfter {
+			if verifyAfter > 0 && now.Sub(rec.VerifiedAt) < verifyAfter {
 				return ensured{Record: rec}, nil
 			}
 			exists, err := r.verify(ctx, rec.ConnectionID)

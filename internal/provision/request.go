@@ -15,6 +15,9 @@ const (
 	TriggerEvent      Trigger = "event"
 	TriggerAPI        Trigger = "api"
 	TriggerDirect     Trigger = "direct"
+	TriggerReconcile  Trigger = "reconcile"
+	TriggerSchedule   Trigger = "schedule"
+	TriggerRotation   Trigger = "rotation"
 )
 
 // Request asks for the connection of one account and region in one sandbox,
@@ -28,7 +31,18 @@ type Request struct {
 	// CorrelationID ties the published event to what caused it: the
 	// incoming event id or the API request id.
 	CorrelationID string
+	// Tags are the stream's tags when the request carries them (CloudTrail
+	// CreateStream, reconciliation); nil when unknown.
+	Tags map[string]string
 }
+
+// NotSelectedError reports a stream the configured selection leaves out.
+type NotSelectedError struct {
+	Stream string
+	Reason string
+}
+
+func (e *NotSelectedError) Error() string { return "not selected: " + e.Reason }
 
 // ErrInvalidRequest is matched (errors.Is) by every *RequestError.
 var ErrInvalidRequest = errors.New("invalid request")

@@ -73,6 +73,8 @@ type Ledger interface {
 	Delete(ctx context.Context, key ledger.Key, connectionID string) error
 	Stream(ctx context.Context, accountID, region, stream string) ([]ledger.Record, error)
 	Region(ctx context.Context, accountID, region string) ([]ledger.Record, error)
+	Bases(ctx context.Context, accountID string) ([]ledger.Record, error)
+	SetETag(ctx context.Context, key ledger.Key, connectionID, etag string) error
 }
 
 // Publisher publishes events. *eventbus.Publisher satisfies it.
@@ -86,6 +88,8 @@ type Deps struct {
 	Flow      FlowService
 	Ledger    Ledger
 	Publisher Publisher
+	// Streams lists an account's streams; only reconciliation needs it.
+	Streams StreamLister
 }
 
 // Config holds the use case's settings.
@@ -122,6 +126,8 @@ type Config struct {
 	// DataType (raw or xdm) and Reset (latest or earliest) are the source
 	// connections' params; empty means raw and latest.
 	DataType, Reset string
+	// Selection decides which streams are provisioned.
+	Selection Selection
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -166,6 +172,9 @@ func NewService(cfg Config, deps Deps) (*Service, error) {
 	}
 	if cfg.Reset != ResetLatest && cfg.Reset != ResetEarliest {
 		return nil, fmt.Errorf("provision: reset %q is not latest or earliest", cfg.Reset)
+	}
+	if err := cfg.Selection.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.VerifyAfter <= 0 {
 		cfg.VerifyAfter = DefaultVerifyAfter
@@ -268,8 +277,34 @@ func (e *LockHeldError) Error() string {
 // Provision makes sure the connection exists, exactly once however many
 // invocations ask at the same time, and publishes its id.
 func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
+	return s.provision(ctx, req, runOpts{verifyAfter: s.cfg.VerifyAfter})
+}
+
+// runOpts vary one provisioning run.
+type runOpts struct {
+	// verifyAfter is the record age after which Flow Service is asked
+	// whether the connection still exists (0: always).
+	verifyAfter time.Duration
+	// publishCreatedOnly publishes only when something was created (a
+	// reconciliation reports the rest in its summary).
+	publishCreatedOnly bool
+}
+
+func (s *Service) provision(ctx context.Context, req Request, opts runOpts) (Result, error) {
 	if err := req.Validate(); err != nil {
 		return Result{}, err
+	}
+	if req.StreamName != "" {
+		d := s.cfg.Selection.Select(req.StreamName, req.Tags)
+		if !d.Selected {
+			return Result{}, &NotSelectedError{Stream: req.StreamName, Reason: d.Reason}
+		}
+		if d.Sandbox != "" {
+			req.Sandbox = d.Sandbox
+			if err := req.Validate(); err != nil {
+				return Result{}, fmt.Errorf("the stream's sandbox tag: %w", err)
+			}
+		}
 	}
 	res := Result{
 		AccountID:        req.AccountID,
@@ -299,7 +334,7 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 	}
 	known := &lookup{recs: recs}
 
-	base, err := s.ensure(ctx, s.baseResource(req, key, &res), known, &res)
+	base, err := s.ensure(ctx, s.baseResource(req, key, &res), known, opts.verifyAfter, &res)
 	if err != nil {
 		return Result{}, err
 	}
@@ -322,7 +357,7 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 			known.recs[streamKey] = rec
 			r.verify = func(context.Context, string) (bool, error) { return false, nil }
 		}
-		if src, err = s.ensure(ctx, r, known, &res); err != nil {
+		if src, err = s.ensure(ctx, r, known, opts.verifyAfter, &res); err != nil {
 			var stepErr *StepError
 			if errors.As(err, &stepErr) && stepErr.ConnectionID == "" {
 				stepErr.ConnectionID = base.ConnectionID
@@ -332,6 +367,9 @@ func (s *Service) Provision(ctx context.Context, req Request) (Result, error) {
 		res.SourceConnectionID, res.SourceCreated = src.ConnectionID, announces(src, req)
 	}
 
+	if opts.publishCreatedOnly && !res.Created && !res.SourceCreated {
+		return res, nil
+	}
 	if err := s.publish(ctx, res); err != nil {
 		return Result{}, &StepError{Step: StepPublish, ConnectionID: res.ConnectionID, Err: err}
 	}

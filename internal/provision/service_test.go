@@ -29,6 +29,7 @@ const (
 )
 
 type fixture struct {
+	flow   *flowservice.Client
 	svc    *provision.Service
 	emu    *adobeemu.Emulator
 	keys   *secretstest.Static
@@ -80,7 +81,7 @@ func newFixtureWith(t *testing.T, cfg provision.Config, opts adobeemu.Options) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, emu: emu, keys: keys, pub: pub, ledger: mem}
+	return &fixture{flow: flow, svc: svc, emu: emu, keys: keys, pub: pub, ledger: mem}
 }
 
 func TestProvisionCreatesConnectionAndPublishes(t *testing.T) {

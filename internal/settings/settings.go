@@ -29,6 +29,8 @@ const (
 	DefaultLockWait             = 10 * time.Second
 	DefaultSourceName           = "Amazon Kinesis {accountId} {region} {streamName}"
 	DefaultMetricsNamespace     = "AEPKinesisProvisioner"
+	DefaultStreamOptTag         = "aep-provision"
+	DefaultSandboxTag           = "aep-sandbox"
 	DefaultAWSMaxAttempts       = 3
 	DefaultAWSMaxBackoff        = time.Second
 )
@@ -97,6 +99,20 @@ type Settings struct {
 	// own 20 s backoff cap does not fit a function's budget).
 	AWSMaxAttempts int
 	AWSMaxBackoff  time.Duration
+	// StreamInclude and StreamExclude are name patterns (path.Match) that
+	// select streams; an empty include list selects every name
+	// (provision.Selection validates them).
+	StreamInclude, StreamExclude []string
+	// StreamOptTag is the tag key that opts a stream in ("true") or out
+	// ("false"); StreamRequireOptIn selects only opted-in streams (among
+	// those whose tags are known).
+	StreamOptTag       string
+	StreamRequireOptIn bool
+	// SandboxTag is the tag key whose value picks a stream's sandbox.
+	SandboxTag string
+	// ReconcileRegions are the regions a scheduled reconciliation covers;
+	// default the function's own region.
+	ReconcileRegions []string
 	// MetricsNamespace is the CloudWatch namespace of the EMF metrics.
 	MetricsNamespace string
 	// AllowInsecureEndpoints permits plain-http Adobe URLs on hosts other than
@@ -138,11 +154,23 @@ func Load(lookup func(string) (string, bool)) (Settings, error) {
 		SourceDataType:         l.optional("SOURCE_DATA_TYPE", "raw"),
 		SourceReset:            l.optional("SOURCE_RESET", "latest"),
 		MetricsNamespace:       l.optional("METRICS_NAMESPACE", DefaultMetricsNamespace),
+		StreamInclude:          l.list("STREAM_INCLUDE"),
+		StreamExclude:          l.list("STREAM_EXCLUDE"),
+		StreamOptTag:           l.optionalEmpty("STREAM_OPT_TAG", DefaultStreamOptTag),
+		StreamRequireOptIn:     l.boolean("STREAM_REQUIRE_OPT_IN", false),
+		SandboxTag:             l.optionalEmpty("SANDBOX_TAG", DefaultSandboxTag),
+		ReconcileRegions:       l.list("RECONCILE_REGIONS"),
 		AWSMaxAttempts:         l.integer("SDK_MAX_ATTEMPTS", DefaultAWSMaxAttempts),
 		AWSMaxBackoff:          l.duration("SDK_MAX_BACKOFF", DefaultAWSMaxBackoff),
 	}
 	if _, set := lookup("IMS_SCOPES"); !set {
 		s.IMSScopes = strings.Split(DefaultIMSScopes, ",")
+	}
+	if len(s.ReconcileRegions) == 0 {
+		// The region the function runs in; Lambda always sets AWS_REGION.
+		if r, _ := l.get("AWS_REGION"); r != "" {
+			s.ReconcileRegions = []string{r}
+		}
 	}
 	l.check(s.validate())
 	if len(l.errs) > 0 {

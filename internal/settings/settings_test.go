@@ -49,6 +49,8 @@ func TestLoadDefaults(t *testing.T) {
 		SourceDataType:         "raw",
 		SourceReset:            "latest",
 		MetricsNamespace:       "AEPKinesisProvisioner",
+		StreamOptTag:           "aep-provision",
+		SandboxTag:             "aep-sandbox",
 		AWSMaxAttempts:         3,
 		AWSMaxBackoff:          time.Second,
 	}

@@ -25,6 +25,8 @@ type Provisioner interface {
 	Provision(ctx context.Context, req provision.Request) (provision.Result, error)
 	Deprovision(ctx context.Context, req provision.DeprovisionRequest) ([]provision.Deprovisioned, error)
 	Status(ctx context.Context, accountID, region, sandbox string) (provision.Status, error)
+	Reconcile(ctx context.Context, req provision.ReconcileRequest) (provision.ReconcileSummary, error)
+	RotateKeys(ctx context.Context, req provision.RotationRequest) ([]provision.KeysUpdated, error)
 }
 
 // Config holds the dispatcher's settings.
@@ -43,6 +45,9 @@ type Config struct {
 	DeadlineMargin time.Duration
 	// Metrics, if set, receives each invocation's metrics.
 	Metrics MetricsRecorder
+	// ReconcileRegions are the regions a scheduled (or region-less direct)
+	// reconciliation covers.
+	ReconcileRegions []string
 }
 
 // MetricsRecorder records one invocation's metrics. *metrics.EMF

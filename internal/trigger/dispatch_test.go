@@ -303,7 +303,8 @@ func TestEvents(t *testing.T) {
 		{name: "cloudtrail create stream", payload: func(t *testing.T) json.RawMessage { return caseEvent(t, "cloudtrail-createstream-provisioned.json") },
 			wantRequest: &provision.Request{AccountID: ownAccount, Region: "eu-west-1", StreamName: "orders-clickstream", Sandbox: "prod", Trigger: provision.TriggerCloudTrail, CorrelationID: "6a7e8feb-b491-4cf7-a9f1-bf3703467718"}},
 		{name: "cloudtrail on-demand, other served account", allowed: served.AllowedAccountIDs, payload: func(t *testing.T) json.RawMessage { return caseEvent(t, "cloudtrail-createstream-ondemand.json") },
-			wantRequest: &provision.Request{AccountID: otherAccount, Region: "us-east-2", StreamName: "iot-telemetry.v2", Sandbox: "prod", Trigger: provision.TriggerCloudTrail, CorrelationID: "b1c9f0d4-2e57-4a8f-9b61-3f0e2d7c5a90"}},
+			wantRequest: &provision.Request{AccountID: otherAccount, Region: "us-east-2", StreamName: "iot-telemetry.v2", Sandbox: "prod", Trigger: provision.TriggerCloudTrail, CorrelationID: "b1c9f0d4-2e57-4a8f-9b61-3f0e2d7c5a90",
+				Tags: map[string]string{"team": "iot", "env": "prod"}}},
 		{name: "cloudtrail account not served", payload: func(t *testing.T) json.RawMessage { return caseEvent(t, "cloudtrail-createstream-ondemand.json") },
 			wantReason: "444455556666 is not served", wantLevel: "WARN"},
 		{name: "failed create stream", payload: func(t *testing.T) json.RawMessage { return caseEvent(t, "cloudtrail-createstream-failed.json") },
@@ -349,8 +350,8 @@ func TestEvents(t *testing.T) {
 		{name: "cloudtrail with bad record", payload: func(t *testing.T) json.RawMessage {
 			return eventBridge(t, "aws.kinesis", "AWS API Call via CloudTrail", "text")
 		}, wantReason: "could not be decoded", wantLevel: "ERROR"},
-		{name: "scheduled event", payload: func(t *testing.T) json.RawMessage {
-			return eventBridge(t, "aws.events", "Scheduled Event", map[string]any{})
+		{name: "scheduled event from another source", payload: func(t *testing.T) json.RawMessage {
+			return eventBridge(t, "custom.scheduler", "Scheduled Event", map[string]any{})
 		}, wantReason: "is not handled", wantLevel: "INFO"},
 		{name: "bad envelope", payload: func(t *testing.T) json.RawMessage {
 			return json.RawMessage(`{"detail-type":"x","source":"y","time":"not a time"}`)

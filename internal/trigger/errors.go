@@ -29,6 +29,12 @@ func (e *AccountNotServedError) Error() string {
 	return "account " + echo(e.AccountID) + " is not served by this function (see ALLOWED_ACCOUNT_IDS)"
 }
 
+// StreamNotSelectedError reports a stream the configured selection leaves
+// out (STREAM_INCLUDE, STREAM_EXCLUDE, the opt tag).
+type StreamNotSelectedError struct{ Message string }
+
+func (e *StreamNotSelectedError) Error() string { return e.Message }
+
 // RetryableError reports a failure that a later attempt may not meet:
 // throttling, an unavailable dependency, a timeout, an event that could not
 // be published yet.
@@ -67,10 +73,16 @@ func classifyError(err error) failure {
 		secErr   *secrets.Error
 		entryErr *eventbus.EntryError
 		heldErr  *provision.LockHeldError
+		notSel   *provision.NotSelectedError
+		rejected *provision.CredentialsRejectedError
 	)
 	switch {
 	case errors.As(err, &reqErr):
 		return failure{status: http.StatusBadRequest, code: "InvalidRequest", message: reqErr.Error()}
+	case errors.As(err, &notSel):
+		return failure{status: http.StatusUnprocessableEntity, code: "StreamNotSelected", message: notSel.Error()}
+	case errors.As(err, &rejected):
+		return failure{status: http.StatusBadGateway, code: "CredentialsRejected", message: "Adobe rejected the Kinesis keys (re-read from their secret); check the keys and their IAM permissions"}
 	case errors.As(err, &heldErr):
 		return failure{status: http.StatusServiceUnavailable, code: "ProvisioningInProgress", message: "another invocation is provisioning this connection; retry shortly", retryable: true, retryAfter: heldErr.RetryAfter}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -106,6 +118,8 @@ func lambdaError(f failure, err error) error {
 	switch {
 	case f.status == http.StatusBadRequest:
 		return &InvalidRequestError{Message: err.Error()}
+	case f.status == http.StatusUnprocessableEntity:
+		return &StreamNotSelectedError{Message: err.Error()}
 	case f.retryable:
 		return &RetryableError{Message: f.message + ": " + err.Error()}
 	default:

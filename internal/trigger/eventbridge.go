@@ -3,6 +3,7 @@ package trigger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -30,9 +31,11 @@ type Outcome struct {
 	// Status is "provisioned", "deprovisioned" or "skipped".
 	Status string `json:"status"`
 	// Reason says why an event was skipped.
-	Reason        string                    `json:"reason,omitempty"`
-	Result        *provision.Result         `json:"result,omitempty"`
-	Deprovisioned []provision.Deprovisioned `json:"deprovisioned,omitempty"`
+	Reason        string                       `json:"reason,omitempty"`
+	Result        *provision.Result            `json:"result,omitempty"`
+	Deprovisioned []provision.Deprovisioned    `json:"deprovisioned,omitempty"`
+	Reconciled    []provision.ReconcileSummary `json:"reconciled,omitempty"`
+	KeysUpdated   []provision.KeysUpdated      `json:"keysUpdated,omitempty"`
 }
 
 // skip is a decision not to act on an event, logged at level.
@@ -47,6 +50,9 @@ func (d *Dispatcher) handleEvent(ctx context.Context, payload []byte, sum *summa
 		return d.skipped(sum, skip{"the EventBridge envelope could not be decoded", slog.LevelWarn}), nil
 	}
 	sum.correlID = e.ID
+	if resp, ok, err := d.fleetEvent(ctx, e, sum); ok {
+		return resp, err
+	}
 	if del, sk, ok := d.deleteStreamRequest(ctx, e); ok {
 		if sk != nil {
 			return d.skipped(sum, *sk), nil
@@ -61,7 +67,11 @@ func (d *Dispatcher) handleEvent(ctx context.Context, payload []byte, sum *summa
 	res, err := d.svc.Provision(ctx, req)
 	if err != nil {
 		f := classifyError(err)
-		if f.status == 400 {
+		var notSelected *provision.NotSelectedError
+		switch {
+		case errors.As(err, &notSelected):
+			return d.skipped(sum, skip{err.Error(), slog.LevelInfo}), nil
+		case f.status == 400:
 			// The event is ours but can never succeed: retrying is pointless.
 			return d.skipped(sum, skip{"invalid provisioning request: " + err.Error(), slog.LevelError}), nil
 		}
@@ -102,6 +112,8 @@ type cloudTrailRecord struct {
 	RequestParameters  *struct {
 		StreamName string `json:"streamName"`
 		StreamARN  string `json:"streamARN"`
+		// Tags given at creation.
+		Tags map[string]string `json:"tags"`
 	} `json:"requestParameters"`
 }
 
@@ -193,6 +205,7 @@ func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridge
 		Sandbox:       d.cfg.DefaultSandbox,
 		Trigger:       provision.TriggerCloudTrail,
 		CorrelationID: e.ID,
+		Tags:          tagsOrEmpty(rec.RequestParameters.Tags),
 	}
 	if !d.serves(ctx, req.AccountID) {
 		return provision.Request{}, &skip{fmt.Sprintf("account %s is not served by this function", echo(req.AccountID)), slog.LevelWarn}
@@ -230,6 +243,15 @@ func (d *Dispatcher) customRequest(ctx context.Context, e events.EventBridgeEven
 	return req, nil
 }
 
+// tagsOrEmpty makes "created without tags" (known: none) differ from
+// "tags unknown" (nil).
+func tagsOrEmpty(tags map[string]string) map[string]string {
+	if tags == nil {
+		return map[string]string{}
+	}
+	return tags
+}
+
 func countDeleted(out []provision.Deprovisioned) int {
 	n := 0
 	for _, o := range out {
@@ -252,6 +274,16 @@ func first(values ...string) string {
 // handleDirect serves a direct invocation, whose payload is the API's body.
 func (d *Dispatcher) handleDirect(ctx context.Context, payload []byte, sum *summary) (any, error) {
 	sum.trigger = provision.TriggerDirect
+	if fields, err := decodeObject(payload); err == nil {
+		action, err := directAction(fields)
+		if err != nil {
+			sum.outcome, sum.err = "rejected", err
+			return nil, &InvalidRequestError{Message: "invalid direct invocation: " + err.Error()}
+		}
+		if action == reconcileAction {
+			return d.directReconcile(ctx, fields, sum)
+		}
+	}
 	req, err := decodeProvisionBody(payload)
 	if err != nil {
 		sum.outcome, sum.err = "rejected", err

@@ -28,6 +28,9 @@ var routes = []route{
 	{pattern: []string{"connections"}, handlers: map[string]handlerFunc{
 		http.MethodPost: (*Dispatcher).postConnections,
 	}},
+	{pattern: []string{"reconcile"}, handlers: map[string]handlerFunc{
+		http.MethodPost: (*Dispatcher).postReconcile,
+	}},
 	{pattern: []string{"connections", "{region}"}, handlers: map[string]handlerFunc{
 		http.MethodGet: (*Dispatcher).getConnection,
 	}},
@@ -37,7 +40,7 @@ var routes = []route{
 }
 
 // routeList is what a 404 tells the caller the API serves.
-const routeList = "POST /connections, GET /connections/{region}, DELETE /streams/{region}/{stream}"
+const routeList = "POST /connections, POST /reconcile, GET /connections/{region}, DELETE /streams/{region}/{stream}"
 
 // match returns the route of path and its captured segments.
 func match(path string) (*route, map[string]string, bool) {

@@ -105,6 +105,16 @@ func (m *Memory) filter(keep func(ledger.Key) bool) ([]ledger.Record, error) {
 	return out, nil
 }
 
+// Bases implements the ledger's Bases.
+func (m *Memory) Bases(_ context.Context, accountID string) ([]ledger.Record, error) {
+	return m.filter(func(k ledger.Key) bool { return k.Stream == "" && (accountID == "" || k.AccountID == accountID) })
+}
+
+// SetETag implements the ledger's SetETag.
+func (m *Memory) SetETag(_ context.Context, key ledger.Key, connectionID, etag string) error {
+	return m.update(key, connectionID, func(r *ledger.Record) { r.ETag = etag })
+}
+
 // Acquire implements the ledger's Acquire.
 func (m *Memory) Acquire(_ context.Context, key ledger.Key, owner string, until time.Time, replacing string) (bool, error) {
 	m.mu.Lock()

@@ -22,12 +22,16 @@ type Recorder struct {
 
 	// Deprovisioned and StatusResult are the answers of Deprovision and
 	// Status.
-	Deprovisioned []provision.Deprovisioned
-	StatusResult  provision.Status
+	Deprovisioned   []provision.Deprovisioned
+	StatusResult    provision.Status
+	ReconcileResult provision.ReconcileSummary
+	KeysUpdated     []provision.KeysUpdated
 
 	mu           sync.Mutex
 	requests     []provision.Request
 	deprovisions []provision.DeprovisionRequest
+	reconciles   []provision.ReconcileRequest
+	rotations    []provision.RotationRequest
 }
 
 // Provision implements the use case's signature.
@@ -86,6 +90,42 @@ func (r *Recorder) Status(_ context.Context, accountID, region, sandbox string) 
 	st := r.StatusResult
 	st.AccountID, st.Region, st.Sandbox = accountID, region, sandbox
 	return st, nil
+}
+
+// Reconcile records the request and answers with ReconcileResult (its
+// scope filled in), or Err.
+func (r *Recorder) Reconcile(_ context.Context, req provision.ReconcileRequest) (provision.ReconcileSummary, error) {
+	r.mu.Lock()
+	r.reconciles = append(r.reconciles, req)
+	r.mu.Unlock()
+	if r.Err != nil {
+		return provision.ReconcileSummary{}, r.Err
+	}
+	s := r.ReconcileResult
+	s.AccountID, s.Region, s.Sandbox, s.Trigger, s.CorrelationID = req.AccountID, req.Region, req.Sandbox, req.Trigger, req.CorrelationID
+	return s, nil
+}
+
+// RotateKeys records the request and answers with KeysUpdated, or Err.
+func (r *Recorder) RotateKeys(_ context.Context, req provision.RotationRequest) ([]provision.KeysUpdated, error) {
+	r.mu.Lock()
+	r.rotations = append(r.rotations, req)
+	r.mu.Unlock()
+	return r.KeysUpdated, r.Err
+}
+
+// Reconciles returns the reconciliation requests received so far.
+func (r *Recorder) Reconciles() []provision.ReconcileRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]provision.ReconcileRequest(nil), r.reconciles...)
+}
+
+// Rotations returns the rotation requests received so far.
+func (r *Recorder) Rotations() []provision.RotationRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]provision.RotationRequest(nil), r.rotations...)
 }
 
 // Deprovisions returns the deprovisioning requests received so far.
