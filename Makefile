@@ -24,7 +24,7 @@ MOTO_SERVER := $(shell command -v moto_server 2>/dev/null || echo $(VENV)/bin/mo
 CFN_LINT := $(shell command -v cfn-lint 2>/dev/null || echo $(VENV)/bin/cfn-lint)
 export MOTO_SERVER
 
-.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check fuzz clean help
+.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check fuzz bench clean help
 
 all: test
 
@@ -76,6 +76,9 @@ cfn-lint: deps ## cfn-lint runs the SAM transform on template.yaml
 
 tidy-check:
 	$(GO) mod tidy -diff
+
+bench: deps build build-local ## latency, round trips, size and memory against the budgets; writes BENCHMARKS.md and docs/bench.png
+	$(GO) run ./cmd/bench -bootstrap $(LOCAL_BOOTSTRAP) -zip .build/provisioner-arm64.zip
 
 FUZZTIME ?= 20s
 

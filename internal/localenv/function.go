@@ -71,12 +71,13 @@ type FunctionOptions struct {
 // SIGKILLs the runtime and the next invoke starts a fresh one (a cold start),
 // as Lambda does.
 type Function struct {
-	name   string
-	url    string
-	proc   *group
-	logs   *logSink
-	client *http.Client
-	turn   chan struct{} // one token: the right to invoke
+	name      string
+	url       string
+	bootstrap string // absolute path, to find the runtime process
+	proc      *group
+	logs      *logSink
+	client    *http.Client
+	turn      chan struct{} // one token: the right to invoke
 }
 
 // StartFunction starts the RIE running opts.Bootstrap with a clean
@@ -173,10 +174,11 @@ func startFunctionOnce(ctx context.Context, opts FunctionOptions, bootstrap stri
 		name = defaultFunctionName
 	}
 	f := &Function{
-		name: name,
-		url:  "http://" + loopback(ports[0]) + invokePath,
-		proc: proc,
-		logs: logs,
+		name:      name,
+		url:       "http://" + loopback(ports[0]) + invokePath,
+		bootstrap: bootstrap,
+		proc:      proc,
+		logs:      logs,
 		// No proxy and no client timeout: ctx bounds each invoke.
 		client: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1}},
 		turn:   make(chan struct{}, 1),
@@ -374,6 +376,22 @@ func (f *Function) WaitLog(ctx context.Context, substr string) error {
 		return fmt.Errorf("wait for %q in the logs of %s: %w", substr, f.name, err)
 	}
 	return nil
+}
+
+// PeakRSS returns the peak resident set size (VmHWM), in bytes, of the
+// function's runtime process: the bootstrap, which the RIE starts (as its
+// child, in a process group of its own) on the first invoke. The RIE's own
+// memory is not included. It fails before the first invoke, after the
+// function stopped, and where /proc is missing (anything but Linux).
+func (f *Function) PeakRSS() (int64, error) {
+	if f.proc.exited() {
+		return 0, fmt.Errorf("peak rss of %s: the function has stopped", f.name)
+	}
+	rss, err := peakRSS(f.proc.pgid, f.bootstrap)
+	if err != nil {
+		return 0, fmt.Errorf("peak rss of %s: %w", f.name, err)
+	}
+	return rss, nil
 }
 
 // Kill SIGKILLs the whole process group at once, as Lambda does with a

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -206,4 +207,28 @@ func freePorts(n int) ([]int, error) {
 
 func loopback(port int) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// errNoRuntime is returned by peakRSS when no descendant runs the bootstrap.
+var errNoRuntime = errors.New("no runtime process yet: the RIE starts the bootstrap on the first invoke")
+
+// parseVMHWM returns the VmHWM (peak resident set size) of a
+// /proc/<pid>/status file, in bytes.
+func parseVMHWM(status []byte) (int64, error) {
+	for line := range bytes.Lines(status) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmHWM:"))
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(string(rest))
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, fmt.Errorf("malformed VmHWM line %q", bytes.TrimSpace(line))
+		}
+		kb, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil || kb < 0 {
+			return 0, fmt.Errorf("malformed VmHWM line %q", bytes.TrimSpace(line))
+		}
+		return kb << 10, nil
+	}
+	return 0, errors.New("no VmHWM line in the process status")
 }

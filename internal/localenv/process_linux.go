@@ -3,6 +3,7 @@ package localenv
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -58,4 +59,27 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
+}
+
+// peakRSS returns the VmHWM, in bytes, of the descendant of pid whose
+// executable is exe (the RIE's runtime process).
+func peakRSS(pid int, exe string) (int64, error) {
+	want, err := filepath.EvalSymlinks(exe)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range descendants(pid) {
+		dir := "/proc/" + strconv.Itoa(p)
+		got, err := os.Readlink(dir + "/exe")
+		// A binary replaced on disk since it started reads "<path> (deleted)".
+		if err != nil || (got != want && got != want+" (deleted)") {
+			continue // exited meanwhile, or not the runtime
+		}
+		status, err := os.ReadFile(dir + "/status")
+		if err != nil {
+			return 0, err
+		}
+		return parseVMHWM(status)
+	}
+	return 0, errNoRuntime
 }

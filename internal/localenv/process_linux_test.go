@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -69,5 +70,62 @@ func TestStopLeavesNoProcess(t *testing.T) {
 			}
 			waitGone(t, pids)
 		})
+	}
+}
+
+func TestPeakRSS(t *testing.T) {
+	t.Parallel()
+	f := startEcho(t, FunctionOptions{Name: "echo-rss"})
+	if got, err := f.PeakRSS(); err == nil {
+		t.Errorf("PeakRSS() before the first invoke = %d, want an error (no runtime yet)", got)
+	}
+	if _, err := f.Invoke(t.Context(), []byte(`{}`)); err != nil {
+		t.Fatalf("Invoke() = %v", err)
+	}
+	got, err := f.PeakRSS()
+	if err != nil {
+		t.Fatalf("PeakRSS() after an invoke = %v", err)
+	}
+	// A Go program's peak RSS is megabytes: more than 256 KiB and less than
+	// 1 GiB rules out reading the wrong line or unit.
+	if got < 256<<10 || got > 1<<30 {
+		t.Errorf("PeakRSS() = %d bytes, want between 256 KiB and 1 GiB", got)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if got, err := f.PeakRSS(); err == nil {
+		t.Errorf("PeakRSS() after Close = %d, want an error", got)
+	}
+}
+
+func TestPeakRSSAfterTheBinaryWasReplaced(t *testing.T) {
+	t.Parallel()
+	rie, shared := requireEchoFunction(t)
+	bin, err := os.ReadFile(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := filepath.Join(t.TempDir(), "bootstrap")
+	if err := os.WriteFile(bootstrap, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := StartFunction(t.Context(), FunctionOptions{RIE: rie, Bootstrap: bootstrap, Name: "echo-rss-replaced"})
+	if err != nil {
+		t.Fatalf("StartFunction() = %v", err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	if _, err := f.Invoke(t.Context(), []byte(`{}`)); err != nil {
+		t.Fatalf("Invoke() = %v", err)
+	}
+	// A rebuild replaces the file (a new inode) while the function runs.
+	if err := os.Remove(bootstrap); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bootstrap, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.PeakRSS(); err != nil || got <= 0 {
+		t.Errorf("PeakRSS() after the binary was replaced = %d, %v; want a positive size", got, err)
 	}
 }

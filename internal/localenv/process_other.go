@@ -2,7 +2,10 @@
 
 package localenv
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
 // sysProcAttr puts the child in its own process group.
 func sysProcAttr() *syscall.SysProcAttr {
@@ -12,3 +15,8 @@ func sysProcAttr() *syscall.SysProcAttr {
 // descendants is not implemented here: children that leave the process group
 // are not found.
 func descendants(int) []int { return nil }
+
+// peakRSS needs /proc.
+func peakRSS(int, string) (int64, error) {
+	return 0, errors.New("reading a process's peak RSS needs Linux's /proc")
+}
