@@ -290,19 +290,6 @@ func (t *Table) Bases(ctx context.Context, accountID string) ([]Record, error) {
 	}
 }
 
-// SetETag records the etag connectionID has after an update.
-func (t *Table) SetETag(ctx context.Context, key Key, connectionID, etag string) error {
-	_, err := t.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(t.name),
-		Key:                       key.item(),
-		UpdateExpression:          aws.String("SET #etag = :etag, #updatedAt = :now"),
-		ConditionExpression:       aws.String("#connectionId = :id"),
-		ExpressionAttributeNames:  map[string]string{"#etag": attrETag, "#updatedAt": attrUpdatedAt, "#connectionId": attrConnectionID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":etag": str(etag), ":now": millis(t.clock()), ":id": str(connectionID)},
-	})
-	return t.conditional(err, "set etag", key)
-}
-
 // Acquire takes the lock on key for owner until the given time. It succeeds
 // when there is no record, when the record is pending under an expired lock,
 // or when the record is ready with connection id replacing (a connection Flow
@@ -396,18 +383,46 @@ func (t *Table) Complete(ctx context.Context, key Key, owner string, c Completio
 	return t.conditional(err, "complete", key)
 }
 
-// MarkAnnounced records that the creation event of connectionID was
-// published.
-func (t *Table) MarkAnnounced(ctx context.Context, key Key, connectionID string) error {
+// Note is what Annotate records on the record of a connection.
+type Note struct {
+	// Announced records that the creation event was published.
+	Announced bool
+	// Test is the connection test's outcome, when set.
+	Test string
+	// ETag is the connection's etag after an update, when set.
+	ETag string
+}
+
+// Annotate records n on the record of connectionID (and fails with
+// ErrLockLost when the key holds another connection).
+func (t *Table) Annotate(ctx context.Context, key Key, connectionID string, n Note) error {
+	var set []string
+	names := map[string]string{"#connectionId": attrConnectionID, "#updatedAt": attrUpdatedAt}
+	values := map[string]types.AttributeValue{":id": str(connectionID), ":now": millis(t.clock())}
+	if n.Announced {
+		set = append(set, "#announced = :true")
+		names["#announced"] = attrAnnounced
+		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	if n.Test != "" {
+		set = append(set, "#test = :test")
+		names["#test"] = attrTest
+		values[":test"] = str(n.Test)
+	}
+	if n.ETag != "" {
+		set = append(set, "#etag = :etag")
+		names["#etag"] = attrETag
+		values[":etag"] = str(n.ETag)
+	}
 	_, err := t.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(t.name),
 		Key:                       key.item(),
-		UpdateExpression:          aws.String("SET #announced = :true"),
+		UpdateExpression:          aws.String("SET " + strings.Join(append(set, "#updatedAt = :now"), ", ")),
 		ConditionExpression:       aws.String("#connectionId = :id"),
-		ExpressionAttributeNames:  map[string]string{"#announced": attrAnnounced, "#connectionId": attrConnectionID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":id": str(connectionID)},
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	})
-	return t.conditional(err, "mark announced", key)
+	return t.conditional(err, "annotate", key)
 }
 
 // Touch records that Flow Service confirmed connectionID at the given time.

@@ -176,11 +176,14 @@ func TestAnnouncedAndTouch(t *testing.T) {
 	if rec, _ := get(t, tbl, base); rec.Announced {
 		t.Error("a created connection is announced before MarkAnnounced")
 	}
-	if err := tbl.MarkAnnounced(ctx, base, "c-2"); !errors.Is(err, ledger.ErrLockLost) {
-		t.Errorf("MarkAnnounced(other id) error = %v, want ErrLockLost", err)
+	if err := tbl.Annotate(ctx, base, "c-2", ledger.Note{Announced: true}); !errors.Is(err, ledger.ErrLockLost) {
+		t.Errorf("Annotate(other id) error = %v, want ErrLockLost", err)
 	}
-	if err := tbl.MarkAnnounced(ctx, base, "c-1"); err != nil {
+	if err := tbl.Annotate(ctx, base, "c-1", ledger.Note{Announced: true, Test: "passed"}); err != nil {
 		t.Fatal(err)
+	}
+	if rec, _ := get(t, tbl, base); !rec.Announced || rec.Test != "passed" || rec.ETag != "" {
+		t.Errorf("after Annotate: %+v, want announced, test passed, etag untouched", rec)
 	}
 	at := time.UnixMilli(time.Now().Add(time.Hour).UnixMilli())
 	if err := tbl.Touch(ctx, base, "c-1", at); err != nil {
@@ -190,14 +193,11 @@ func TestAnnouncedAndTouch(t *testing.T) {
 	if !rec.Announced || !rec.VerifiedAt.Equal(at) {
 		t.Errorf("record = %+v, want announced and verified at %v", rec, at)
 	}
-	if err := tbl.SetETag(ctx, base, "c-1", `"e2"`); err != nil {
+	if err := tbl.Annotate(ctx, base, "c-1", ledger.Note{ETag: `"e2"`}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := get(t, tbl, base); rec.ETag != `"e2"` {
-		t.Errorf("etag = %s, want \"e2\"", rec.ETag)
-	}
-	if err := tbl.SetETag(ctx, base, "c-other", `"e3"`); !errors.Is(err, ledger.ErrLockLost) {
-		t.Errorf("SetETag(other id) error = %v, want ErrLockLost", err)
+	if rec, _ := get(t, tbl, base); rec.ETag != `"e2"` || !rec.Announced || rec.Test != "passed" {
+		t.Errorf("after Annotate(etag): %+v, want the etag changed and the rest kept", rec)
 	}
 	if err := tbl.Delete(ctx, base, "c-1"); err != nil {
 		t.Fatal(err)

@@ -194,15 +194,39 @@ func freePorts(n int) ([]int, error) {
 			_ = ln.Close()
 		}
 	}()
-	for range n {
+	for len(ports) < n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("pick a free loopback port: %w", err)
 		}
 		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		port := ln.Addr().(*net.TCPAddr).Port
+		if handedOut.claim(port) {
+			ports = append(ports, port)
+		}
 	}
 	return ports, nil
+}
+
+// handedOut remembers every port freePorts returned in this process: the
+// kernel may offer a port again as soon as its probe listener is closed,
+// and two processes started at the same time would then race for it (the
+// loser's start-up probe would even reach the winner).
+var handedOut = portSet{ports: map[int]bool{}}
+
+type portSet struct {
+	mu    sync.Mutex
+	ports map[int]bool
+}
+
+func (s *portSet) claim(port int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ports[port] {
+		return false
+	}
+	s.ports[port] = true
+	return true
 }
 
 func loopback(port int) string {

@@ -25,7 +25,7 @@ const (
 )
 
 // baseResource is the base connection of an account, region and sandbox.
-func (s *Service) baseResource(req Request, key ledger.Key, res *Result) resource {
+func (s *Service) baseResource(req Request, key ledger.Key, rn *run) resource {
 	name := s.ConnectionName(req.AccountID, req.Region, req.Sandbox)
 	return resource{
 		key:  key,
@@ -46,7 +46,7 @@ func (s *Service) baseResource(req Request, key ledger.Key, res *Result) resourc
 			return out, err
 		},
 		create: func(ctx context.Context) (ledger.Completion, error) {
-			return s.createBase(ctx, req, name, res)
+			return s.createBase(ctx, req, name, rn)
 		},
 		verifyStep: StepVerifyConnection,
 		findStep:   StepFindConnection,
@@ -54,7 +54,7 @@ func (s *Service) baseResource(req Request, key ledger.Key, res *Result) resourc
 }
 
 // createBase reads the keys, creates the connection and tests it once.
-func (s *Service) createBase(ctx context.Context, req Request, name string, res *Result) (ledger.Completion, error) {
+func (s *Service) createBase(ctx context.Context, req Request, name string, rn *run) (ledger.Completion, error) {
 	secretID := secrets.ExpandID(s.cfg.KinesisSecretID, req.AccountID, req.Region)
 	var (
 		keys     secrets.KinesisKeys
@@ -73,10 +73,10 @@ func (s *Service) createBase(ctx context.Context, req Request, name string, res 
 		return ledger.Completion{}, &StepError{Step: StepAuthSpec, Err: specErr}
 	}
 	if specWarning != "" {
-		res.warn("%s", specWarning)
+		rn.warn("%s", specWarning)
 	}
 	if keys.Region != "" && keys.Region != req.Region {
-		res.warn("secret %q names region %q but the stream is in %q; the connection uses the stream's region", secretID, keys.Region, req.Region)
+		rn.warn("secret %q names region %q but the stream is in %q; the connection uses the stream's region", secretID, keys.Region, req.Region)
 	}
 	newRequest := func(keys secrets.KinesisKeys) *flowservice.ConnectionRequest {
 		return &flowservice.ConnectionRequest{
@@ -101,7 +101,7 @@ func (s *Service) createBase(ctx context.Context, req Request, name string, res 
 		if fresh == keys {
 			return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: &CredentialsRejectedError{SecretID: secretID, Err: err}}
 		}
-		res.warn("the Kinesis keys in secret %q had changed since they were cached; creating the connection with the new ones", secretID)
+		rn.warn("the Kinesis keys in secret %q had changed since they were cached; creating the connection with the new ones", secretID)
 		keys = fresh
 		created, err = s.deps.Flow.CreateConnection(ctx, req.Sandbox, newRequest(keys))
 		if credentialsRefused(err) {
@@ -111,9 +111,17 @@ func (s *Service) createBase(ctx context.Context, req Request, name string, res 
 	if err != nil {
 		return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: err}
 	}
-	c := ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID}
-	c.Test, c.ETag = s.testWithFreshKeys(ctx, req, secretID, keys, c.ConnectionID, c.ETag, res)
-	return c, nil
+	// The test runs while the connection is recorded and the stream's
+	// source connection is made; provision waits for it before publishing.
+	rn.baseTest = make(chan tested, 1)
+	go func() {
+		outcome, etag := s.testWithFreshKeys(ctx, req, secretID, keys, created.ID, created.ETag, rn)
+		if etag == created.ETag {
+			etag = ""
+		}
+		rn.baseTest <- tested{outcome: outcome, etag: etag}
+	}()
+	return ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID}, nil
 }
 
 func authParams(keys secrets.KinesisKeys, region string) flowservice.KinesisAuthParams {
@@ -131,14 +139,14 @@ func (s *Service) rereadKeys(ctx context.Context, secretID string) (secrets.Kine
 // the connection (PATCH with If-Match) and tests again. A connection whose
 // keys are still rejected is reported, not rolled back. It returns the test
 // outcome and the connection's etag.
-func (s *Service) testWithFreshKeys(ctx context.Context, req Request, secretID string, keys secrets.KinesisKeys, id, etag string, res *Result) (string, string) {
-	test := s.testConnection(ctx, req.Sandbox, id, res)
+func (s *Service) testWithFreshKeys(ctx context.Context, req Request, secretID string, keys secrets.KinesisKeys, id, etag string, rn *run) (string, string) {
+	test := s.testConnection(ctx, req.Sandbox, id, rn)
 	if test != TestFailed {
 		return test, etag
 	}
 	fresh, err := s.rereadKeys(ctx, secretID)
 	if err != nil {
-		res.warn("could not re-read secret %q after the failed test: %v", secretID, err)
+		rn.warn("could not re-read secret %q after the failed test: %v", secretID, err)
 		return test, etag
 	}
 	if fresh != keys {
@@ -146,14 +154,14 @@ func (s *Service) testWithFreshKeys(ctx context.Context, req Request, secretID s
 			{Op: flowservice.PatchOpReplace, Path: "/auth/params", Value: authParams(fresh, req.Region)},
 		})
 		if err != nil {
-			res.warn("could not put the rotated keys of secret %q on connection %s: %v", secretID, id, err)
+			rn.warn("could not put the rotated keys of secret %q on connection %s: %v", secretID, id, err)
 			return test, etag
 		}
 		etag = updated.ETag
-		res.warn("the Kinesis keys in secret %q had changed; connection %s now uses the new ones", secretID, id)
+		rn.warn("the Kinesis keys in secret %q had changed; connection %s now uses the new ones", secretID, id)
 	}
-	if test = s.testConnection(ctx, req.Sandbox, id, res); test == TestFailed {
-		res.warn("credentials rejected: Flow Service's test of connection %s still fails with the current keys of secret %q", id, secretID)
+	if test = s.testConnection(ctx, req.Sandbox, id, rn); test == TestFailed {
+		rn.warn("credentials rejected: Flow Service's test of connection %s still fails with the current keys of secret %q", id, secretID)
 	}
 	return test, etag
 }
@@ -196,14 +204,14 @@ func (e *CredentialsRejectedError) Error() string {
 func (e *CredentialsRejectedError) Unwrap() error { return e.Err }
 
 // testConnection runs GET /connections/{id}/test.
-func (s *Service) testConnection(ctx context.Context, sandbox, id string, res *Result) string {
+func (s *Service) testConnection(ctx context.Context, sandbox, id string, rn *run) string {
 	ok, err := s.deps.Flow.TestConnection(ctx, sandbox, id)
 	switch {
 	case err != nil:
-		res.warn("the test of connection %s could not run: %v", id, err)
+		rn.warn("the test of connection %s could not run: %v", id, err)
 		return TestSkipped
 	case !ok:
-		res.warn("connection %s was created but Flow Service's test of it failed: check the Kinesis keys' permissions (kinesis:GetShardIterator, GetRecords, DescribeStream, ListStreams)", id)
+		rn.warn("connection %s was created but Flow Service's test of it failed: check the Kinesis keys' permissions (kinesis:GetShardIterator, GetRecords, DescribeStream, ListStreams)", id)
 		return TestFailed
 	}
 	return TestPassed

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/flowservice"
@@ -51,7 +52,7 @@ type ensured struct {
 //     elsewhere) and creates it only when none is found.
 //
 // known is the record read beforehand, if any (nil: not read yet).
-func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyAfter time.Duration, res *Result) (ensured, error) {
+func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyAfter time.Duration, rn *run) (ensured, error) {
 	owner := newOwner()
 	replacing := ""
 	waitUntil := s.cfg.Now().Add(s.cfg.LockWait)
@@ -75,11 +76,11 @@ func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyA
 			}
 			if exists {
 				if err := s.deps.Ledger.Touch(ctx, r.key, rec.ConnectionID, now); err != nil {
-					res.warn("could not record the verification of %s: %v", rec.ConnectionID, err)
+					rn.warn("could not record the verification of %s: %v", rec.ConnectionID, err)
 				}
 				return ensured{Record: rec}, nil
 			}
-			res.warn("%s %s recorded for %s no longer exists in Flow Service; making it again", r.what, rec.ConnectionID, r.key)
+			rn.warn("%s %s recorded for %s no longer exists in Flow Service; making it again", r.what, rec.ConnectionID, r.key)
 			replacing = rec.ConnectionID
 		case ok && rec.LockedAt(now):
 			if !now.Before(waitUntil) {
@@ -90,6 +91,10 @@ func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyA
 			}
 			continue
 		}
+		// The name look-up runs while the lock is taken. Its answer is
+		// good once the lock is held: whoever makes the resource holds the
+		// lock, so had anyone made it since, the lock would not be free.
+		found := startFind(ctx, r)
 		acquired, err := s.deps.Ledger.Acquire(ctx, r.key, owner, s.lockUntil(ctx), replacing)
 		if err != nil {
 			return ensured{}, &StepError{Step: StepLedger, Err: err}
@@ -99,7 +104,24 @@ func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyA
 			replacing = ""
 			continue
 		}
-		return s.makeLocked(ctx, r, owner, replacing, res)
+		return s.makeLocked(ctx, r, owner, replacing, found, rn)
+	}
+}
+
+// startFind starts r's name look-up and returns its answer's future.
+func startFind(ctx context.Context, r resource) func() ([]found, error) {
+	type answer struct {
+		list []found
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		list, err := r.find(ctx)
+		ch <- answer{list, err}
+	}()
+	return func() ([]found, error) {
+		a := <-ch
+		return a.list, a.err
 	}
 }
 
@@ -139,16 +161,19 @@ func (s *Service) lockUntil(ctx context.Context) time.Time {
 // makeLocked runs with the lock held: adopt a resource of the right name,
 // or create one, and record it. After an ambiguous create failure (the
 // resource may exist) it looks the resource up again before creating again.
-func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing string, res *Result) (ensured, error) {
+func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing string, found func() ([]found, error), rn *run) (ensured, error) {
 	for attempt := 1; ; attempt++ {
-		list, err := r.find(ctx)
+		if attempt > 1 {
+			found = startFind(ctx, r)
+		}
+		list, err := found()
 		if err != nil {
-			s.release(ctx, r.key, owner, res)
+			s.release(ctx, r.key, owner, rn)
 			return ensured{}, &StepError{Step: r.findStep, Err: err}
 		}
 		if f, n := oldestEnabled(list, replacing); f != nil {
 			if n > 1 {
-				res.warn("%d enabled %ss are named %q; adopted the oldest, %s", n, r.what, r.name, f.id)
+				rn.warn("%d enabled %ss are named %q; adopted the oldest, %s", n, r.what, r.name, f.id)
 			}
 			return s.complete(ctx, r.key, owner, ledger.Completion{ConnectionID: f.id, ETag: f.etag, Name: r.name, Announced: true}, false)
 		}
@@ -157,7 +182,7 @@ func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing s
 			return s.complete(ctx, r.key, owner, c, true)
 		}
 		if !ambiguous(err) {
-			s.release(ctx, r.key, owner, res)
+			s.release(ctx, r.key, owner, rn)
 			return ensured{}, err
 		}
 		if attempt == 2 || ctx.Err() != nil {
@@ -165,7 +190,7 @@ func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing s
 			// and whoever takes it next looks the resource up first.
 			return ensured{}, err
 		}
-		res.warn("creating the %s failed ambiguously (%v); looking it up before trying again", r.what, err)
+		rn.warn("creating the %s failed ambiguously (%v); looking it up before trying again", r.what, err)
 	}
 }
 
@@ -185,9 +210,9 @@ func (s *Service) complete(ctx context.Context, key ledger.Key, owner string, c 
 }
 
 // release gives the lock up early, so others need not wait for it to expire.
-func (s *Service) release(ctx context.Context, key ledger.Key, owner string, res *Result) {
+func (s *Service) release(ctx context.Context, key ledger.Key, owner string, rn *run) {
 	if err := s.deps.Ledger.Release(context.WithoutCancel(ctx), key, owner); err != nil {
-		res.warn("could not release the lock of %s early (it expires at the invocation's deadline): %v", key, err)
+		rn.warn("could not release the lock of %s early (it expires at the invocation's deadline): %v", key, err)
 	}
 }
 
@@ -214,8 +239,25 @@ func oldestEnabled(list []found, replacing string) (*found, int) {
 	return best, n
 }
 
-func (r *Result) warn(format string, args ...any) {
-	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+// run is the state one provisioning call shares among its goroutines.
+type run struct {
+	mu       sync.Mutex
+	warnings []string
+	// baseTest receives the outcome of the test of a base connection this
+	// call created (it runs while the call goes on).
+	baseTest chan tested
+}
+
+// tested is the outcome of a connection test, with the connection's etag
+// when the test put rotated keys on it.
+type tested struct {
+	outcome, etag string
+}
+
+func (rn *run) warn(format string, args ...any) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	rn.warnings = append(rn.warnings, fmt.Sprintf(format, args...))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

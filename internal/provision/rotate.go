@@ -125,11 +125,10 @@ func (s *Service) updateKeys(ctx context.Context, rec ledger.Record, secretID st
 		}
 		break
 	}
-	if err := s.deps.Ledger.SetETag(ctx, rec.Key, rec.ConnectionID, u.ETag); err != nil {
+	if err := s.deps.Ledger.Annotate(ctx, rec.Key, rec.ConnectionID, ledger.Note{ETag: u.ETag}); err != nil {
 		return u, &StepError{Step: StepLedger, ConnectionID: rec.ConnectionID, Err: err}
 	}
-	var res Result
-	u.ConnectionTest = s.testConnection(ctx, rec.Key.Sandbox, rec.ConnectionID, &res)
+	u.ConnectionTest = s.testConnection(ctx, rec.Key.Sandbox, rec.ConnectionID, &run{})
 	return u, nil
 }
 

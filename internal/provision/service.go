@@ -67,14 +67,13 @@ type Ledger interface {
 	Get(ctx context.Context, keys ...ledger.Key) (map[ledger.Key]ledger.Record, error)
 	Acquire(ctx context.Context, key ledger.Key, owner string, until time.Time, replacing string) (bool, error)
 	Complete(ctx context.Context, key ledger.Key, owner string, c ledger.Completion) error
-	MarkAnnounced(ctx context.Context, key ledger.Key, connectionID string) error
+	Annotate(ctx context.Context, key ledger.Key, connectionID string, n ledger.Note) error
 	Touch(ctx context.Context, key ledger.Key, connectionID string, at time.Time) error
 	Release(ctx context.Context, key ledger.Key, owner string) error
 	Delete(ctx context.Context, key ledger.Key, connectionID string) error
 	Stream(ctx context.Context, accountID, region, stream string) ([]ledger.Record, error)
 	Region(ctx context.Context, accountID, region string) ([]ledger.Record, error)
 	Bases(ctx context.Context, accountID string) ([]ledger.Record, error)
-	SetETag(ctx context.Context, key ledger.Key, connectionID, etag string) error
 }
 
 // Publisher publishes events. *eventbus.Publisher satisfies it.
@@ -333,15 +332,23 @@ func (s *Service) provision(ctx context.Context, req Request, opts runOpts) (Res
 		return Result{}, &StepError{Step: StepLedger, Err: err}
 	}
 	known := &lookup{recs: recs}
+	rn := &run{}
+	if rec, ok := recs[key]; !ok || (rec.State == ledger.Pending && !rec.LockedAt(s.cfg.Now())) {
+		// A base connection is likely to be made: read the keys and the
+		// auth spec while the lock is taken and the name looked up. Both are
+		// cached, so the creation finds them (or joins the reads).
+		s.prefetch(ctx, req)
+	}
 
-	base, err := s.ensure(ctx, s.baseResource(req, key, &res), known, opts.verifyAfter, &res)
+	base, err := s.ensure(ctx, s.baseResource(req, key, rn), known, opts.verifyAfter, rn)
 	if err != nil {
 		return Result{}, err
 	}
 	res.ConnectionID, res.ETag = base.ConnectionID, base.ETag
 	res.Created = announces(base, req)
-	// The test ran when the connection was created; its outcome goes with
-	// the event that announces the creation.
+	// The test runs when the connection is created (meanwhile the source
+	// connection is made); its outcome goes with the event that announces
+	// the creation.
 	res.ConnectionTest = TestSkipped
 	if res.Created && base.Test != "" {
 		res.ConnectionTest = base.Test
@@ -357,29 +364,69 @@ func (s *Service) provision(ctx context.Context, req Request, opts runOpts) (Res
 			known.recs[streamKey] = rec
 			r.verify = func(context.Context, string) (bool, error) { return false, nil }
 		}
-		if src, err = s.ensure(ctx, r, known, opts.verifyAfter, &res); err != nil {
-			var stepErr *StepError
-			if errors.As(err, &stepErr) && stepErr.ConnectionID == "" {
-				stepErr.ConnectionID = base.ConnectionID
-			}
-			return Result{}, err
+		src, err = s.ensure(ctx, r, known, opts.verifyAfter, rn)
+	}
+	var test tested
+	if base.created {
+		test = <-rn.baseTest
+		res.ConnectionTest = test.outcome
+		res.ETag = cmp.Or(test.etag, res.ETag)
+	}
+	if err != nil {
+		var stepErr *StepError
+		if errors.As(err, &stepErr) && stepErr.ConnectionID == "" {
+			stepErr.ConnectionID = base.ConnectionID
 		}
+		s.annotate(ctx, key, base.ConnectionID, ledger.Note{Test: test.outcome, ETag: test.etag}, rn)
+		return Result{}, err
+	}
+	if withSource {
 		res.SourceConnectionID, res.SourceCreated = src.ConnectionID, announces(src, req)
 	}
 
 	if opts.publishCreatedOnly && !res.Created && !res.SourceCreated {
+		res.Warnings = rn.warnings
 		return res, nil
 	}
 	if err := s.publish(ctx, res); err != nil {
+		// Keep the test's outcome for the retry that announces the creation.
+		s.annotate(ctx, key, base.ConnectionID, ledger.Note{Test: test.outcome, ETag: test.etag}, rn)
 		return Result{}, &StepError{Step: StepPublish, ConnectionID: res.ConnectionID, Err: err}
 	}
-	if res.Created {
-		s.markAnnounced(ctx, key, res.ConnectionID, &res)
+	var wg sync.WaitGroup
+	if res.Created || test.outcome != "" {
+		wg.Go(func() {
+			s.annotate(ctx, key, res.ConnectionID, ledger.Note{Announced: res.Created, Test: test.outcome, ETag: test.etag}, rn)
+		})
 	}
 	if res.SourceCreated {
-		s.markAnnounced(ctx, streamKey, res.SourceConnectionID, &res)
+		wg.Go(func() { s.annotate(ctx, streamKey, res.SourceConnectionID, ledger.Note{Announced: true}, rn) })
 	}
+	wg.Wait()
+	res.Warnings = rn.warnings
 	return res, nil
+}
+
+// prefetch starts reading what creating a base connection needs: the
+// Kinesis keys, and the auth spec name (whose look-up mints the IMS token,
+// reading the Adobe credentials, alongside the Kinesis keys).
+func (s *Service) prefetch(ctx context.Context, req Request) {
+	go func() {
+		_, _ = s.deps.Keys.KinesisKeys(ctx, secrets.ExpandID(s.cfg.KinesisSecretID, req.AccountID, req.Region))
+	}()
+	go func() { _, _, _ = s.authSpecName(ctx, req.Sandbox) }()
+}
+
+// annotate records n, when there is something to record; a failure is a
+// warning (the next provisioning of the key repeats at worst an
+// announcement).
+func (s *Service) annotate(ctx context.Context, key ledger.Key, id string, n ledger.Note, rn *run) {
+	if id == "" || (!n.Announced && n.Test == "" && n.ETag == "") {
+		return
+	}
+	if err := s.deps.Ledger.Annotate(context.WithoutCancel(ctx), key, id, n); err != nil {
+		rn.warn("could not record the outcome for %s (a retry may publish its creation again): %v", id, err)
+	}
 }
 
 // announces reports whether the request's result says created: this call
@@ -387,12 +434,6 @@ func (s *Service) provision(ctx context.Context, req Request, opts runOpts) (Res
 // call that did, whose event could not be published.
 func announces(e ensured, req Request) bool {
 	return e.created || (!e.Announced && e.CreatedBy != "" && e.CreatedBy == req.CorrelationID)
-}
-
-func (s *Service) markAnnounced(ctx context.Context, key ledger.Key, id string, res *Result) {
-	if err := s.deps.Ledger.MarkAnnounced(ctx, key, id); err != nil {
-		res.warn("the creation of %s was published but not recorded as such; a retry may publish it again: %v", id, err)
-	}
 }
 
 func (s *Service) publish(ctx context.Context, res Result) error {

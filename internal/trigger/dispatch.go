@@ -136,21 +136,30 @@ func (d *Dispatcher) Handle(ctx context.Context, payload json.RawMessage) (resp 
 // "2.0"), EventBridge events carry detail-type and source. Anything else is a
 // direct invocation.
 func classify(payload []byte) kind {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &fields); err != nil || fields == nil {
+	// Only the discriminating members are kept (as raw bytes); matching is
+	// exact, as API Gateway and EventBridge spell them.
+	var probe struct {
+		RequestContext json.RawMessage `json:"requestContext"`
+		HTTPMethod     json.RawMessage `json:"httpMethod"`
+		RouteKey       json.RawMessage `json:"routeKey"`
+		Version        json.RawMessage `json:"version"`
+		DetailType     json.RawMessage `json:"detail-type"`
+		Source         json.RawMessage `json:"source"`
+	}
+	if len(bytes.TrimSpace(payload)) == 0 || bytes.TrimSpace(payload)[0] != '{' || json.Unmarshal(payload, &probe) != nil {
 		return kindDirect
 	}
-	_, hasContext := fields["requestContext"]
-	_, hasMethod := fields["httpMethod"]
-	_, hasRouteKey := fields["routeKey"]
-	_, hasDetailType := fields["detail-type"]
-	_, hasSource := fields["source"]
+	has := func(name string, raw json.RawMessage) bool {
+		// encoding/json matches member names case-insensitively: check
+		// that the exact name is in the payload.
+		return raw != nil && bytes.Contains(payload, []byte(`"`+name+`"`))
+	}
 	switch {
-	case hasContext && hasMethod:
+	case has("requestContext", probe.RequestContext) && has("httpMethod", probe.HTTPMethod):
 		return kindAPIv1
-	case hasContext && hasRouteKey && bytes.Equal(bytes.TrimSpace(fields["version"]), []byte(`"2.0"`)):
+	case has("requestContext", probe.RequestContext) && has("routeKey", probe.RouteKey) && bytes.Equal(bytes.TrimSpace(probe.Version), []byte(`"2.0"`)):
 		return kindAPIv2
-	case hasDetailType && hasSource:
+	case has("detail-type", probe.DetailType) && has("source", probe.Source):
 		return kindEvent
 	}
 	return kindDirect

@@ -53,13 +53,14 @@ func (d *Dispatcher) handleEvent(ctx context.Context, payload []byte, sum *summa
 	if resp, ok, err := d.fleetEvent(ctx, e, sum); ok {
 		return resp, err
 	}
-	if del, sk, ok := d.deleteStreamRequest(ctx, e); ok {
+	ke := &kinesisEvent{EventBridgeEvent: e}
+	if del, sk, ok := d.deleteStreamRequest(ctx, ke); ok {
 		if sk != nil {
 			return d.skipped(sum, *sk), nil
 		}
 		return d.deprovision(ctx, del, sum)
 	}
-	req, sk := d.eventRequest(ctx, e)
+	req, sk := d.eventRequest(ctx, ke)
 	if sk != nil {
 		return d.skipped(sum, *sk), nil
 	}
@@ -88,18 +89,35 @@ func (d *Dispatcher) skipped(sum *summary, sk skip) Outcome {
 }
 
 // eventRequest turns an event into a request, or says why it is skipped.
-func (d *Dispatcher) eventRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
+func (d *Dispatcher) eventRequest(ctx context.Context, e *kinesisEvent) (provision.Request, *skip) {
 	switch {
 	case e.Source == d.cfg.OwnEventSource:
 		return provision.Request{}, &skip{"the function's own event (source " + e.Source + ") is not processed", slog.LevelInfo}
 	case e.DetailType == cloudTrailDetailType:
 		return d.cloudTrailRequest(ctx, e)
 	case e.DetailType == ProvisionDetailType && e.Source == d.cfg.ProvisionEventSource:
-		return d.customRequest(ctx, e)
+		return d.customRequest(ctx, e.EventBridgeEvent)
 	case e.DetailType == ProvisionDetailType:
 		return provision.Request{}, &skip{fmt.Sprintf("provisioning event from source %s; only %q is accepted", truncate(e.Source), d.cfg.ProvisionEventSource), slog.LevelWarn}
 	}
 	return provision.Request{}, &skip{fmt.Sprintf("event %s from %s is not handled by this function", truncate(e.DetailType), truncate(e.Source)), slog.LevelInfo}
+}
+
+// kinesisEvent is an event with its CloudTrail record, decoded once for
+// every handler that looks at it.
+type kinesisEvent struct {
+	events.EventBridgeEvent
+	decoded bool
+	rec     cloudTrailRecord
+	err     error
+}
+
+func (k *kinesisEvent) record() (cloudTrailRecord, error) {
+	if !k.decoded {
+		k.decoded = true
+		k.err = json.Unmarshal(k.Detail, &k.rec)
+	}
+	return k.rec, k.err
 }
 
 // cloudTrailRecord is the part of a CloudTrail record the function reads.
@@ -119,12 +137,12 @@ type cloudTrailRecord struct {
 
 // deleteStreamRequest recognises a CloudTrail DeleteStream record (ok) and
 // turns it into a request, or says why it is skipped.
-func (d *Dispatcher) deleteStreamRequest(ctx context.Context, e events.EventBridgeEvent) (provision.DeprovisionRequest, *skip, bool) {
+func (d *Dispatcher) deleteStreamRequest(ctx context.Context, e *kinesisEvent) (provision.DeprovisionRequest, *skip, bool) {
 	if e.DetailType != cloudTrailDetailType || e.Source != kinesisSource {
 		return provision.DeprovisionRequest{}, nil, false
 	}
-	var rec cloudTrailRecord
-	if err := json.Unmarshal(e.Detail, &rec); err != nil || rec.EventSource != kinesisEventSource || rec.EventName != deleteStream {
+	rec, err := e.record()
+	if err != nil || rec.EventSource != kinesisEventSource || rec.EventName != deleteStream {
 		return provision.DeprovisionRequest{}, nil, false
 	}
 	if rec.ErrorCode != "" {
@@ -178,14 +196,14 @@ func (d *Dispatcher) deprovision(ctx context.Context, req provision.DeprovisionR
 	return Outcome{Status: "deprovisioned", Deprovisioned: out}, nil
 }
 
-func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
+func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e *kinesisEvent) (provision.Request, *skip) {
 	if e.Source != kinesisSource {
 		// Only AWS can publish with an aws.* source; anything else claiming
 		// to be a CloudTrail record is forged.
 		return provision.Request{}, &skip{fmt.Sprintf("CloudTrail-shaped event from source %s refused: only %q is trusted", truncate(e.Source), kinesisSource), slog.LevelWarn}
 	}
-	var rec cloudTrailRecord
-	if err := json.Unmarshal(e.Detail, &rec); err != nil {
+	rec, err := e.record()
+	if err != nil {
 		return provision.Request{}, &skip{"the CloudTrail record could not be decoded", slog.LevelError}
 	}
 	switch {

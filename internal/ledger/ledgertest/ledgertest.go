@@ -3,6 +3,7 @@
 package ledgertest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -110,11 +111,6 @@ func (m *Memory) Bases(_ context.Context, accountID string) ([]ledger.Record, er
 	return m.filter(func(k ledger.Key) bool { return k.Stream == "" && (accountID == "" || k.AccountID == accountID) })
 }
 
-// SetETag implements the ledger's SetETag.
-func (m *Memory) SetETag(_ context.Context, key ledger.Key, connectionID, etag string) error {
-	return m.update(key, connectionID, func(r *ledger.Record) { r.ETag = etag })
-}
-
 // Acquire implements the ledger's Acquire.
 func (m *Memory) Acquire(_ context.Context, key ledger.Key, owner string, until time.Time, replacing string) (bool, error) {
 	m.mu.Lock()
@@ -168,9 +164,13 @@ func (m *Memory) update(key ledger.Key, connectionID string, f func(*ledger.Reco
 	return nil
 }
 
-// MarkAnnounced implements the ledger's MarkAnnounced.
-func (m *Memory) MarkAnnounced(_ context.Context, key ledger.Key, connectionID string) error {
-	return m.update(key, connectionID, func(r *ledger.Record) { r.Announced = true })
+// Annotate implements the ledger's Annotate.
+func (m *Memory) Annotate(_ context.Context, key ledger.Key, connectionID string, n ledger.Note) error {
+	return m.update(key, connectionID, func(r *ledger.Record) {
+		r.Announced = r.Announced || n.Announced
+		r.Test = cmp.Or(n.Test, r.Test)
+		r.ETag = cmp.Or(n.ETag, r.ETag)
+	})
 }
 
 // Touch implements the ledger's Touch.

@@ -9,9 +9,10 @@ import (
 	"github.com/aep-kinesis-provisioner/aep-kinesis-provisioner/internal/secrets"
 )
 
-// Static serves fixed Kinesis keys per secret id and counts reads. A secret
-// id it does not know is a *secrets.Error with NotFound set, as the real
-// store reports it.
+// Static serves fixed Kinesis keys per secret id and, like the real store,
+// caches them: Reads counts the reads that reached "Secrets Manager" (the
+// first, and the first after a Forget). A secret id it does not know is a
+// *secrets.Error with NotFound set, as the real store reports it.
 type Static struct {
 	Keys map[string]secrets.KinesisKeys
 
@@ -19,6 +20,7 @@ type Static struct {
 	reads   map[string]int
 	forgets map[string]int
 	rotated map[string]secrets.KinesisKeys
+	cached  map[string]bool
 }
 
 // KinesisKeys returns the keys stored under secretID.
@@ -28,8 +30,16 @@ func (s *Static) KinesisKeys(_ context.Context, secretID string) (secrets.Kinesi
 	if s.reads == nil {
 		s.reads = map[string]int{}
 	}
-	s.reads[secretID]++
+	if !s.cached[secretID] {
+		s.reads[secretID]++
+	}
 	k, ok := s.Keys[secretID]
+	if ok {
+		if s.cached == nil {
+			s.cached = map[string]bool{}
+		}
+		s.cached[secretID] = true
+	}
 	if !ok {
 		return secrets.KinesisKeys{}, &secrets.Error{SecretID: secretID, Reason: "does not exist (or has no AWSCURRENT version)", NotFound: true}
 	}
@@ -45,6 +55,7 @@ func (s *Static) Forget(secretID string) {
 		s.forgets = map[string]int{}
 	}
 	s.forgets[secretID]++
+	delete(s.cached, secretID)
 	if k, ok := s.rotated[secretID]; ok {
 		s.Keys[secretID] = k
 		delete(s.rotated, secretID)
