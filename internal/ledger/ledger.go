@@ -124,7 +124,7 @@ func (r Record) LockedAt(now time.Time) bool {
 
 // ErrLockLost is returned when a change requires holding the lock and the
 // caller no longer holds it.
-var ErrLockLost = errors.New("ledger: the lock is held by another invocation or has expired")
+var ErrLockLost = errors.New("ledger: the record changed: another invocation holds its lock, the lock expired, or it names another connection")
 
 // Table is the ledger on one DynamoDB table. It is safe for concurrent use.
 type Table struct {

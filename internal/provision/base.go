@@ -48,8 +48,10 @@ func (s *Service) baseResource(req Request, key ledger.Key, rn *run) resource {
 		create: func(ctx context.Context) (ledger.Completion, error) {
 			return s.createBase(ctx, req, name, rn)
 		},
-		verifyStep: StepVerifyConnection,
-		findStep:   StepFindConnection,
+		afterCreate: func(ctx context.Context, id, etag string) { s.startTest(ctx, req, id, etag, rn) },
+		createdBy:   req.CorrelationID,
+		verifyStep:  StepVerifyConnection,
+		findStep:    StepFindConnection,
 	}
 }
 
@@ -111,17 +113,26 @@ func (s *Service) createBase(ctx context.Context, req Request, name string, rn *
 	if err != nil {
 		return ledger.Completion{}, &StepError{Step: StepCreateConnection, Err: err}
 	}
-	// The test runs while the connection is recorded and the stream's
-	// source connection is made; provision waits for it before publishing.
+	return ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID}, nil
+}
+
+// startTest tests a connection this call created. The test runs while the
+// connection is recorded and the stream's source connection is made;
+// provision waits for it before publishing.
+func (s *Service) startTest(ctx context.Context, req Request, id, etag string, rn *run) {
 	rn.baseTest = make(chan tested, 1)
 	go func() {
-		outcome, etag := s.testWithFreshKeys(ctx, req, secretID, keys, created.ID, created.ETag, rn)
-		if etag == created.ETag {
-			etag = ""
+		secretID := secrets.ExpandID(s.cfg.KinesisSecretID, req.AccountID, req.Region)
+		var outcome, newETag string
+		keys, err := s.deps.Keys.KinesisKeys(ctx, secretID) // cached by the creation
+		if err != nil {
+			rn.warn("the test of connection %s could not run: %v", id, err)
+			outcome = TestSkipped
+		} else if outcome, newETag = s.testWithFreshKeys(ctx, req, secretID, keys, id, etag, rn); newETag == etag {
+			newETag = ""
 		}
-		rn.baseTest <- tested{outcome: outcome, etag: etag}
+		rn.baseTest <- tested{outcome: outcome, etag: newETag}
 	}()
-	return ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, CreatedBy: req.CorrelationID}, nil
 }
 
 func authParams(keys secrets.KinesisKeys, region string) flowservice.KinesisAuthParams {

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -24,6 +25,11 @@ type resource struct {
 	find func(ctx context.Context) ([]found, error)
 	// create makes the resource and returns the fields to record.
 	create func(ctx context.Context) (ledger.Completion, error)
+	// afterCreate runs once the resource this call made is known (the
+	// base connection's test).
+	afterCreate func(ctx context.Context, id, etag string)
+	// createdBy is the correlation id recorded with a creation.
+	createdBy string
 	// steps name the steps in errors.
 	verifyStep, findStep string
 }
@@ -82,6 +88,10 @@ func (s *Service) ensure(ctx context.Context, r resource, known *lookup, verifyA
 			}
 			rn.warn("%s %s recorded for %s no longer exists in Flow Service; making it again", r.what, rec.ConnectionID, r.key)
 			replacing = rec.ConnectionID
+		case ok && rec.LockedAt(now) && rec.LockOwner == owner:
+			// Our own lock: the conditional write took effect but its answer
+			// was lost, and the SDK's retry then failed its own condition.
+			return s.makeLocked(ctx, r, owner, replacing, startFind(ctx, r), rn)
 		case ok && rec.LockedAt(now):
 			if !now.Before(waitUntil) {
 				return ensured{}, &LockHeldError{Key: r.key, RetryAfter: max(rec.LockUntil.Sub(now), time.Second)}
@@ -175,10 +185,18 @@ func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing s
 			if n > 1 {
 				rn.warn("%d enabled %ss are named %q; adopted the oldest, %s", n, r.what, r.name, f.id)
 			}
+			if attempt > 1 {
+				// The look-up before the create found nothing and the lock
+				// was held since: this is the resource the ambiguous create
+				// made. It is this call's creation.
+				r.afterCreate(ctx, f.id, f.etag)
+				return s.complete(ctx, r.key, owner, ledger.Completion{ConnectionID: f.id, ETag: f.etag, Name: r.name, CreatedBy: r.createdBy}, true)
+			}
 			return s.complete(ctx, r.key, owner, ledger.Completion{ConnectionID: f.id, ETag: f.etag, Name: r.name, Announced: true}, false)
 		}
 		c, err := r.create(ctx)
 		if err == nil {
+			r.afterCreate(ctx, c.ConnectionID, c.ETag)
 			return s.complete(ctx, r.key, owner, c, true)
 		}
 		if !ambiguous(err) {
@@ -195,7 +213,7 @@ func (s *Service) makeLocked(ctx context.Context, r resource, owner, replacing s
 }
 
 func (s *Service) complete(ctx context.Context, key ledger.Key, owner string, c ledger.Completion, created bool) (ensured, error) {
-	if err := s.deps.Ledger.Complete(ctx, key, owner, c); err != nil {
+	if err := s.deps.Ledger.Complete(ctx, key, owner, c); err != nil && !s.completedAlready(ctx, key, c.ConnectionID, err) {
 		// The resource exists; the next attempt adopts it by name.
 		return ensured{}, &StepError{Step: StepLedger, ConnectionID: c.ConnectionID, Err: err}
 	}
@@ -209,11 +227,43 @@ func (s *Service) complete(ctx context.Context, key ledger.Key, owner string, c 
 	}, nil
 }
 
-// release gives the lock up early, so others need not wait for it to expire.
+// completedAlready tells whether a Complete that failed its condition had in
+// fact taken effect (its answer lost, the SDK's retry refused).
+func (s *Service) completedAlready(ctx context.Context, key ledger.Key, id string, err error) bool {
+	if !errors.Is(err, ledger.ErrLockLost) {
+		return false
+	}
+	recs, gerr := s.deps.Ledger.Get(ctx, key)
+	rec, ok := recs[key]
+	return gerr == nil && ok && rec.State == ledger.Ready && rec.ConnectionID == id
+}
+
+// release gives the lock up early, so others need not wait for it to
+// expire. Once the invocation is out of time it does nothing: the lock
+// expires at the deadline anyway, and the function must answer first.
 func (s *Service) release(ctx context.Context, key ledger.Key, owner string, rn *run) {
-	if err := s.deps.Ledger.Release(context.WithoutCancel(ctx), key, owner); err != nil {
+	cctx, cancel, ok := s.cleanupContext(ctx)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if err := s.deps.Ledger.Release(cctx, key, owner); err != nil {
 		rn.warn("could not release the lock of %s early (it expires at the invocation's deadline): %v", key, err)
 	}
+}
+
+// cleanupContext is the context of a write made after the work failed: the
+// invocation's own while it lasts; once it is done, a short one within the
+// margin kept before the Lambda deadline (LockGrace); none without margin.
+func (s *Service) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	if ctx.Err() == nil {
+		return ctx, func() {}, true
+	}
+	if s.cfg.LockGrace <= 0 {
+		return nil, nil, false
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LockGrace/2)
+	return cctx, cancel, true
 }
 
 // ambiguous reports whether a failed create may still have made the

@@ -277,6 +277,10 @@ func TestAmbiguousCreateIsLookedUpBeforeRetrying(t *testing.T) {
 	if len(conns) != 1 || res.ConnectionID != conns[0].ID || f.posts() != 1 {
 		t.Errorf("connections %d, POSTs %d, id %s; want the lost one found by name, no second POST", len(conns), f.posts(), res.ConnectionID)
 	}
+	// It is this call's creation: announced and tested as such.
+	if !res.Created || res.ConnectionTest != provision.TestPassed {
+		t.Errorf("created %v, test %q; want the creation announced and tested", res.Created, res.ConnectionTest)
+	}
 	if got := f.emu.Count("GET", "/connections"); got != 2 {
 		t.Errorf("name look-ups = %d, want 2 (before the POST and after its ambiguous failure)", got)
 	}

@@ -424,7 +424,12 @@ func (s *Service) annotate(ctx context.Context, key ledger.Key, id string, n led
 	if id == "" || (!n.Announced && n.Test == "" && n.ETag == "") {
 		return
 	}
-	if err := s.deps.Ledger.Annotate(context.WithoutCancel(ctx), key, id, n); err != nil {
+	cctx, cancel, ok := s.cleanupContext(ctx)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if err := s.deps.Ledger.Annotate(cctx, key, id, n); err != nil {
 		rn.warn("could not record the outcome for %s (a retry may publish its creation again): %v", id, err)
 	}
 }

@@ -59,7 +59,9 @@ func (s *Service) sourceResource(req Request, key ledger.Key, baseID string) res
 			}
 			return ledger.Completion{ConnectionID: created.ID, ETag: created.ETag, Name: name, BaseConnectionID: baseID, CreatedBy: req.CorrelationID}, nil
 		},
-		verifyStep: StepVerifySource,
-		findStep:   StepFindSource,
+		afterCreate: func(context.Context, string, string) {},
+		createdBy:   req.CorrelationID,
+		verifyStep:  StepVerifySource,
+		findStep:    StepFindSource,
 	}
 }
