@@ -24,7 +24,7 @@ MOTO_SERVER := $(shell command -v moto_server 2>/dev/null || echo $(VENV)/bin/mo
 CFN_LINT := $(shell command -v cfn-lint 2>/dev/null || echo $(VENV)/bin/cfn-lint)
 export MOTO_SERVER
 
-.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check fuzz bench clean help
+.PHONY: all build build-local build-ProvisionerFunction deps run invoke stack test unit vet lint cfn-lint tidy-check fuzz bench faults clean help
 
 all: test
 
@@ -79,6 +79,9 @@ tidy-check:
 
 bench: deps build build-local ## latency, round trips, size and memory against the budgets; writes BENCHMARKS.md and docs/bench.png
 	$(GO) run ./cmd/bench -bootstrap $(LOCAL_BOOTSTRAP) -zip .build/provisioner-arm64.zip
+
+faults: deps build-local ## the fault matrix: every dependency under every fault, as a Markdown table
+	$(GO) run ./cmd/faults -bootstrap $(LOCAL_BOOTSTRAP)
 
 FUZZTIME ?= 20s
 

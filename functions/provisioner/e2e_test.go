@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -552,53 +550,15 @@ func checkSkipped(t *testing.T, st *localenv.Stack, fn *localenv.Function, inv *
 	}
 }
 
-// secretValues are the stack's secret values; the demo ones are made to be
-// distinctive (with '/' and '+', so that their encodings differ).
-var secretValues = []string{localenv.DemoSecretKey, localenv.DemoClientSecret, localenv.DemoAccessKeyID}
-
-// checkNoSecretsIn fails when s holds any secret value, as is, JSON-,
-// URL- or base64-encoded (at any alignment inside a longer base64 text), or
-// any of extra (e.g. IMS access tokens).
+// checkNoSecretsIn fails when s holds any of the stack's secret values or
+// of extra (e.g. IMS access tokens), as is or encoded (localenv.SecretForms).
 func checkNoSecretsIn(t *testing.T, what, s string, extra ...string) {
 	t.Helper()
-	for _, secret := range append(slices.Clone(secretValues), extra...) {
-		for form, v := range encodings(secret) {
-			if v != "" && strings.Contains(s, v) {
-				t.Errorf("%s contains a secret value (%s)", what, form)
-			}
-		}
+	for _, found := range localenv.FindSecrets(s, append(localenv.DemoSecrets(), extra...)...) {
+		t.Errorf("%s contains a secret value: %s", what, found)
 	}
-}
-
-func encodings(secret string) map[string]string {
-	quoted, _ := json.Marshal(secret)
-	forms := map[string]string{
-		"raw":          secret,
-		"json":         strings.Trim(string(quoted), `"`),
-		"query-escape": url.QueryEscape(secret),
-		"path-escape":  url.PathEscape(secret),
-	}
-	for name, enc := range map[string]*base64.Encoding{"base64": base64.StdEncoding, "base64url": base64.URLEncoding} {
-		for offset := range 3 {
-			b := enc.EncodeToString([]byte(strings.Repeat("x", offset) + secret))
-			// Keep the part that depends on the secret alone.
-			start := (offset*4+2)/3 + 1
-			if len(b) > start+8 {
-				forms[fmt.Sprintf("%s@%d", name, offset)] = b[start : len(b)-4]
-			}
-		}
-	}
-	return forms
 }
 
 // issuedTokens are the IMS access tokens the emulator handed out: secrets
 // too.
-func issuedTokens(st *localenv.Stack) []string {
-	var out []string
-	for _, r := range st.Emulator().Requests() {
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" && !slices.Contains(out, tok) {
-			out = append(out, tok)
-		}
-	}
-	return out
-}
+func issuedTokens(st *localenv.Stack) []string { return localenv.IssuedTokens(st.Emulator()) }

@@ -83,6 +83,7 @@ type Emulator struct {
 	dataflows     map[string]bool // source connection IDs used by a dataflow
 	log           []*entry
 	faults        []*Fault
+	faulted       int // requests a fault was applied to
 	seq           int64
 }
 
@@ -211,6 +212,7 @@ func (e *Emulator) resetLocked() {
 	e.dataflows = make(map[string]bool)
 	e.log = nil
 	e.faults = nil
+	e.faulted = 0
 }
 
 // now returns the emulator's clock.

@@ -76,6 +76,23 @@ func (e *Emulator) Inject(f Fault) {
 	e.faults = append(e.faults, &f)
 }
 
+// Faulted returns how many requests a queued fault was applied to since
+// New or the last Reset.
+func (e *Emulator) Faulted() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.faulted
+}
+
+// ClearFaults drops every queued fault and leaves the state and the request
+// log as they are (Reset drops those too): the outage is over, the history
+// stays.
+func (e *Emulator) ClearFaults() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = nil
+}
+
 // takeFault consumes one use of the first fault matching the request.
 func (e *Emulator) takeFault(method, matchPath string) *Fault {
 	e.mu.Lock()
@@ -89,6 +106,7 @@ func (e *Emulator) takeFault(method, matchPath string) *Fault {
 				continue
 			}
 		}
+		e.faulted++
 		f.Times--
 		if f.Times <= 0 {
 			e.faults = append(e.faults[:i:i], e.faults[i+1:]...)

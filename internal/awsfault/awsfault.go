@@ -73,6 +73,16 @@ type Fault struct {
 	Body   string
 	// Delay is the pause of a Delay fault.
 	Delay time.Duration
+	// After forwards the request upstream first, so that it takes effect
+	// (a write is made), then answers with the fault instead of upstream's
+	// answer: "the write succeeded but its answer was lost". It applies to
+	// Status, Throttle, ServerError, Malformed, Reset and Hang; Delay and
+	// PartialFailure ignore it.
+	After bool
+	// BodyContains, when set, restricts the fault to requests whose body
+	// contains it, e.g. a DynamoDB UpdateExpression fragment
+	// ("#state = :ready") to fail one kind of update and not another.
+	BodyContains string
 }
 
 // PutEventsOperation is the X-Amz-Target of EventBridge PutEvents.
@@ -91,6 +101,7 @@ type Proxy struct {
 	faults []*pending // in Inject order; the first match wins
 	calls  map[string]int
 	total  int
+	struck int // requests a fault was applied to
 
 	closing   chan struct{} // closed to release Hang faults
 	closeOnce sync.Once
@@ -151,23 +162,47 @@ func (p *Proxy) Calls(operation string) int {
 	return p.calls[operation]
 }
 
-// Reset drops all pending faults and zeroes the call counts.
+// Faulted returns how many requests a fault was applied to so far (a
+// Delay fault included), since the start or the last Reset.
+func (p *Proxy) Faulted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.struck
+}
+
+// ClearFaults drops all pending faults and keeps the call counts (Reset
+// zeroes them too): the outage is over, the history stays.
+func (p *Proxy) ClearFaults() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = nil
+}
+
+// Reset drops all pending faults and zeroes the call counts and Faulted.
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.faults = nil
 	p.calls = map[string]int{}
 	p.total = 0
+	p.struck = 0
 }
 
 // take counts a request for op and claims the first fault that matches it.
-func (p *Proxy) take(op string) *Fault {
+func (p *Proxy) take(op string) *Fault { return p.takeFor(op, nil) }
+
+// takeFor is take for a request whose body is known: faults with
+// BodyContains match only when it contains their text.
+func (p *Proxy) takeFor(op string, body []byte) *Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total++
 	p.calls[op]++
 	for i, f := range p.faults {
 		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if f.BodyContains != "" && !bytes.Contains(body, []byte(f.BodyContains)) {
 			continue
 		}
 		if f.Kind == PartialFailure && op != PutEventsOperation {
@@ -179,10 +214,18 @@ func (p *Proxy) take(op string) *Fault {
 				p.faults = slices.Delete(p.faults, i, i+1)
 			}
 		}
+		p.struck++
 		fault := f.Fault
 		return &fault
 	}
 	return nil
+}
+
+// matchesBodies reports whether a pending fault matches on request bodies.
+func (p *Proxy) matchesBodies() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.ContainsFunc(p.faults, func(f *pending) bool { return f.BodyContains != "" })
 }
 
 // operation names the AWS operation of r: its X-Amz-Target, or "<S>.<O>"
@@ -207,10 +250,27 @@ func operation(r *http.Request) string {
 // ServeHTTP forwards r upstream or applies the first fault that matches it.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := operation(r)
-	f := p.take(op)
+	var f *Fault
+	if p.matchesBodies() {
+		// Buffer the body to match it; it is forwarded (or read by the
+		// fault) from the buffer.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "ValidationException", "awsfault: read request: "+err.Error())
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		f = p.takeFor(op, body)
+	} else {
+		f = p.take(op)
+	}
 	if f == nil {
 		p.rp.ServeHTTP(w, r)
 		return
+	}
+	if f.After && f.Kind != Delay && f.Kind != PartialFailure {
+		// The request takes effect upstream; its answer is dropped.
+		p.rp.ServeHTTP(newDiscardWriter(), r)
 	}
 	switch f.Kind {
 	case Status:
@@ -296,6 +356,16 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// discardWriter is a ResponseWriter that drops what it is given: upstream's
+// answer to a request an After fault answers instead.
+type discardWriter struct{ header http.Header }
+
+func newDiscardWriter() *discardWriter { return &discardWriter{header: http.Header{}} }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 // reset hijacks the connection and closes it with a TCP RST.
 func reset(w http.ResponseWriter) {
