@@ -259,3 +259,37 @@ func asList(v any) []any {
 	}
 	return []any{v}
 }
+
+// TestReadmeDocumentsEverySetting: an operator configures the function from
+// the README, so each variable the template declares and each template
+// parameter must appear there.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, name := range templateVariables(t) {
+		if !strings.Contains(readme, "`"+name+"`") {
+			t.Errorf("README.md does not document the variable %s", name)
+		}
+	}
+	tb, err := os.ReadFile(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(tb, &doc); err != nil {
+		t.Fatal(err)
+	}
+	params := lookup(&doc, "Parameters")
+	if params == nil || len(params.Content) == 0 {
+		t.Fatal("template.yaml has no Parameters")
+	}
+	for i := 0; i < len(params.Content); i += 2 {
+		if name := params.Content[i].Value; !strings.Contains(readme, "`"+name+"`") {
+			t.Errorf("README.md does not document the template parameter %s", name)
+		}
+	}
+}
