@@ -78,7 +78,7 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 bench: deps build build-local ## latency, round trips, size and memory against the budgets; writes BENCHMARKS.md and docs/bench.png
-	$(GO) run ./cmd/bench -bootstrap $(LOCAL_BOOTSTRAP) -zip .build/provisioner-arm64.zip
+	$(GO) run ./cmd/bench -bootstrap .build/local/bootstrap -zip .build/provisioner-arm64.zip
 
 faults: deps build-local ## the fault matrix: every dependency under every fault, as a Markdown table
 	$(GO) run ./cmd/faults -bootstrap $(LOCAL_BOOTSTRAP)

@@ -240,6 +240,10 @@ type Invocation struct {
 	Status int
 	// RequestID is the request id the function saw (X-Amzn-RequestId).
 	RequestID string
+	// Latency is the time from sending the invoke request to having read
+	// the response body: what a caller of the function waits for. It does
+	// not include waiting for the function's log lines.
+	Latency time.Duration
 }
 
 // FunctionError is a handler error as the Lambda runtime reports it.
@@ -311,6 +315,7 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, opts ...InvokeOpt
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amzn-RequestId", o.requestID)
+	start := time.Now()
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", f.name, err)
@@ -320,7 +325,7 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, opts ...InvokeOpt
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: read response: %w", f.name, err)
 	}
-	inv := &Invocation{Payload: body, Status: resp.StatusCode, RequestID: o.requestID}
+	inv := &Invocation{Payload: body, Status: resp.StatusCode, RequestID: o.requestID, Latency: time.Since(start)}
 	switch {
 	case bytes.HasPrefix(body, []byte(timedOutPrefix)):
 		inv.TimedOut = true

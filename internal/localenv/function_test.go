@@ -65,7 +65,10 @@ func TestFunctionInvoke(t *testing.T) {
 			if want := "echofn: request " + got.RequestID; !strings.Contains(f.Logs(), want) {
 				t.Errorf("Logs() after Invoke(%s) lacks the function's own line %q", tt.payload, want)
 			}
-			got.RequestID = ""
+			if got.Latency <= 0 {
+				t.Errorf("Invoke(%s).Latency = %v, want > 0", tt.payload, got.Latency)
+			}
+			got.RequestID, got.Latency = "", 0
 			if diff := cmp.Diff(&tt.want, got); diff != "" {
 				t.Errorf("Invoke(%s) mismatch (-want +got):\n%s", tt.payload, diff)
 			}
@@ -134,7 +137,11 @@ func TestFunctionTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Invoke(sleep past the timeout) = %v", err)
 	}
-	want := &Invocation{Payload: []byte("Task timed out after 1.00 seconds"), TimedOut: true, Status: 200, RequestID: got.RequestID}
+	// The caller waited for the whole timeout.
+	if got.Latency < time.Second {
+		t.Errorf("Invoke(sleep past the timeout).Latency = %v, want at least the 1s timeout", got.Latency)
+	}
+	want := &Invocation{Payload: []byte("Task timed out after 1.00 seconds"), TimedOut: true, Status: 200, RequestID: got.RequestID, Latency: got.Latency}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Invoke(sleep past the timeout) mismatch (-want +got):\n%s", diff)
 	}

@@ -260,7 +260,7 @@ func (d *Dispatcher) logSummary(ctx context.Context, s *summary, elapsed time.Du
 	attrs := []slog.Attr{
 		slog.String("source", s.kind.String()),
 		slog.String("outcome", s.outcome),
-		slog.Int64("durationMs", elapsed.Milliseconds()),
+		slog.Float64("durationMs", float64(elapsed.Microseconds())/1000),
 	}
 	if s.trigger != "" {
 		attrs = append(attrs, slog.String("trigger", string(s.trigger)))
