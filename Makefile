@@ -51,8 +51,8 @@ deps: ## moto and cfn-lint: use the installed ones, else install them into .venv
 run: deps build-local ## provision from the CloudTrail CreateStream sample, end to end, locally
 	$(GO) run ./cmd/localrun -bootstrap $(LOCAL_BOOTSTRAP) -event events/cloudtrail-createstream-provisioned.json
 
-invoke: deps build-local ## run any event: make invoke EVENT=events/apigw-rest-v1-post.json
-	$(GO) run ./cmd/localrun -bootstrap $(LOCAL_BOOTSTRAP) -event $(EVENT)
+invoke: deps build-local ## run events on one warm function: make invoke EVENT="events/a.json events/b.json" [VERBOSE=1]
+	$(GO) run ./cmd/localrun -bootstrap $(LOCAL_BOOTSTRAP) $(foreach e,$(EVENT),-event $(e)) $(if $(VERBOSE),-v)
 
 stack: deps ## keep moto and the Adobe emulator running for `sam local invoke --env-vars env.json`
 	$(GO) run ./cmd/localrun -stack

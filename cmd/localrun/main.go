@@ -43,7 +43,8 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("localrun", flag.ContinueOnError)
-	event := fs.String("event", "events/cloudtrail-createstream-provisioned.json", "event file to invoke the function with")
+	var eventFiles eventList
+	fs.Var(&eventFiles, "event", "event file to invoke the function with; repeat it to invoke one warm function with several, in order (default events/cloudtrail-createstream-provisioned.json)")
 	bootstrap := fs.String("bootstrap", "", "bootstrap to run (default: build it with the SAM target's flags)")
 	stack := fs.Bool("stack", false, "start moto and the Adobe emulator and keep them running (for sam local invoke)")
 	verbose := fs.Bool("v", false, "also print the function's log lines")
@@ -57,12 +58,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *stack {
 		return serveStack(ctx, root, out)
 	}
-	payload, err := os.ReadFile(*event)
-	if err != nil {
-		return fmt.Errorf("read event: %w", err)
+	if len(eventFiles) == 0 {
+		eventFiles = eventList{"events/cloudtrail-createstream-provisioned.json"}
 	}
-	if !json.Valid(payload) {
-		return fmt.Errorf("%s is not valid JSON", *event)
+	payloads := make([][]byte, len(eventFiles))
+	for i, name := range eventFiles {
+		if payloads[i], err = os.ReadFile(name); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		if !json.Valid(payloads[i]) {
+			return fmt.Errorf("%s is not valid JSON", name)
+		}
 	}
 
 	step(out, "building bootstrap and finding the Runtime Interface Emulator")
@@ -86,26 +92,36 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	step(out, "starting moto_server and the Adobe emulator, seeding demo secrets and an event bus")
-	st, err := localenv.StartStack(ctx, localenv.StackOptions{MotoBin: motoBin})
+	// The stack's own moto, so the fixed names of env.json and the samples
+	// (the rotation sample names aep-kinesis-provisioner/kinesis/...) fit.
+	st, err := localenv.StartStack(ctx, localenv.StackOptions{MotoBin: motoBin, Prefix: "aep-kinesis-provisioner"})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	fmt.Fprintf(out, "  %s\n", st)
 
-	step(out, "invoking bootstrap under the RIE with "+filepath.Base(*event))
 	fn, err := st.StartFunction(ctx, localenv.FunctionOptions{RIE: rie, Bootstrap: *bootstrap}, nil)
 	if err != nil {
 		return err
 	}
 	defer fn.Close()
-	inv, err := fn.Invoke(ctx, payload)
-	if err != nil {
-		return err
+	var failed error
+	for i, payload := range payloads {
+		step(out, "invoking bootstrap under the RIE with "+filepath.Base(eventFiles[i]))
+		inv, err := fn.Invoke(ctx, payload)
+		if err != nil {
+			return err
+		}
+		step(out, "function result")
+		fmt.Fprintln(out, indent(inv.Payload))
+		switch {
+		case inv.TimedOut:
+			failed = errors.Join(failed, fmt.Errorf("%s: the invocation timed out", eventFiles[i]))
+		case inv.Err != nil:
+			failed = errors.Join(failed, fmt.Errorf("%s: the invocation failed: %s: %s", eventFiles[i], inv.Err.ErrorType, inv.Err.ErrorMessage))
+		}
 	}
-
-	step(out, "function result")
-	fmt.Fprintln(out, indent(inv.Payload))
 	if *verbose {
 		step(out, "function logs")
 		fmt.Fprint(out, fn.Logs())
@@ -126,11 +142,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, indent(e))
 	}
 
-	switch {
-	case inv.TimedOut:
-		return errors.New("the invocation timed out")
-	case inv.Err != nil:
-		return fmt.Errorf("the invocation failed: %s: %s", inv.Err.ErrorType, inv.Err.ErrorMessage)
+	if failed != nil {
+		return failed
 	}
 	step(out, "done; everything started has been stopped")
 	return nil
@@ -200,5 +213,15 @@ func serveStack(ctx context.Context, root string, out io.Writer) error {
 	fmt.Fprintln(out, "press Ctrl-C to stop")
 	<-ctx.Done()
 	step(out, "stopping the local stack")
+	return nil
+}
+
+// eventList is the repeatable -event flag.
+type eventList []string
+
+func (l *eventList) String() string { return strings.Join(*l, ",") }
+
+func (l *eventList) Set(name string) error {
+	*l = append(*l, name)
 	return nil
 }
