@@ -86,6 +86,21 @@ func (e *Error) Temporary() bool {
 // with empty "items" from a Get method.
 func (e *Error) NotFound() bool { return e.StatusCode == http.StatusNotFound }
 
+// SandboxNotFound reports that the request's sandbox (x-sandbox-name) does
+// not exist for the organisation: a 404 with Flow code 2100 or 2101
+// ("FLOW-2101-404"). Retrying cannot help; the request names a wrong sandbox.
+func (e *Error) SandboxNotFound() bool {
+	if e.StatusCode != http.StatusNotFound {
+		return false
+	}
+	for part := range strings.SplitSeq(e.Code, "-") {
+		if part == "2100" || part == "2101" {
+			return true
+		}
+	}
+	return false
+}
+
 // PreconditionFailed reports a 412: the If-Match etag is stale (Flow code
 // 1404-412). Re-read the resource and retry with its new etag.
 func (e *Error) PreconditionFailed() bool { return e.StatusCode == http.StatusPreconditionFailed }

@@ -214,3 +214,27 @@ func TestCheckResponse_bodyRestored(t *testing.T) {
 		t.Errorf("CheckResponse(204) = %v, want nil", err)
 	}
 }
+
+func TestErrorSandboxNotFound(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status int
+		code   string
+		want   bool
+	}{
+		{http.StatusNotFound, "FLOW-2101-404", true},
+		{http.StatusNotFound, "FLOW-2100-404", true},
+		{http.StatusNotFound, "2101-404", true},
+		{http.StatusNotFound, "FLOW-1101-404", false}, // the resource, not the sandbox
+		{http.StatusNotFound, "", false},
+		{http.StatusBadRequest, "FLOW-2105-400", false}, // header missing: our bug, not the caller's
+		{http.StatusForbidden, "FLOW-2101-403", false},
+		{http.StatusNotFound, "FLOW-21010-404", false},
+	}
+	for _, tt := range tests {
+		e := &flowservice.Error{StatusCode: tt.status, Code: tt.code}
+		if got := e.SandboxNotFound(); got != tt.want {
+			t.Errorf("(&Error{StatusCode: %d, Code: %q}).SandboxNotFound() = %v, want %v", tt.status, tt.code, got, tt.want)
+		}
+	}
+}

@@ -71,7 +71,11 @@ func (d *Dispatcher) handleAPIv2(ctx context.Context, payload []byte, sum *summa
 	}
 	path := req.RawPath
 	if stage := req.RequestContext.Stage; stage != "" && stage != "$default" {
-		path = strings.TrimPrefix(path, "/"+stage)
+		// A named stage prefixes the path as a whole segment: "/prod" or
+		// "/prod/...", never "/prodconnections".
+		if rest, ok := strings.CutPrefix(path, "/"+stage); ok && (rest == "" || rest[0] == '/') {
+			path = rest
+		}
 	}
 	r := httpRequest{
 		method:    req.RequestContext.HTTP.Method,
@@ -195,17 +199,9 @@ func requestFromFields(fields map[string]json.RawMessage) (provision.Request, er
 		}
 		return provision.Request{}, fmt.Errorf("unknown field %s%s; allowed fields are region, streamName, accountId and sandbox", strings.Join(unknown, ", "), more)
 	}
-	values := make(map[string]string, len(provisionFields))
-	for _, name := range provisionFields {
-		raw, ok := fields[name]
-		if !ok || bytes.Equal(raw, []byte("null")) {
-			continue
-		}
-		var v string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return provision.Request{}, fmt.Errorf("field %q must be a string", name)
-		}
-		values[name] = v
+	values, err := stringFields(fields, provisionFields)
+	if err != nil {
+		return provision.Request{}, err
 	}
 	return provision.Request{
 		Region:     values["region"],
@@ -213,6 +209,30 @@ func requestFromFields(fields map[string]json.RawMessage) (provision.Request, er
 		AccountID:  values["accountId"],
 		Sandbox:    values["sandbox"],
 	}, nil
+}
+
+// stringFields reads the named members of a decoded JSON object, each of
+// which must be a non-empty string when present: an empty string or a null
+// is refused rather than read as "absent", so that {"streamName":""} cannot
+// quietly become a request for the base connection only. Members with other
+// names are not looked at.
+func stringFields(fields map[string]json.RawMessage, names []string) (map[string]string, error) {
+	values := make(map[string]string, len(names))
+	for _, name := range names {
+		raw, ok := fields[name]
+		if !ok {
+			continue
+		}
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return nil, fmt.Errorf("field %q must be a string", name)
+		}
+		if v == "" {
+			return nil, fmt.Errorf("field %q must not be empty (leave it out instead)", name)
+		}
+		values[name] = v
+	}
+	return values, nil
 }
 
 // describeJSONError turns a decoding error into a message that names the

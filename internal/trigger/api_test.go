@@ -81,7 +81,8 @@ func TestDecodeProvisionBody(t *testing.T) {
 	}{
 		{name: "all fields", body: `{"region":"eu-west-1","streamName":"s","accountId":"111122223333","sandbox":"dev"}`,
 			want: provision.Request{Region: "eu-west-1", StreamName: "s", AccountID: "111122223333", Sandbox: "dev"}},
-		{name: "null is absent", body: ` {"region":null} `},
+		{name: "null is refused", body: ` {"region":null} `, wantErr: `field "region" must be a string`},
+		{name: "empty is refused, not read as absent", body: `{"region":"eu-west-1","streamName":""}`, wantErr: `field "streamName" must not be empty (leave it out instead)`},
 		{name: "duplicate name", body: `{"region":"eu-west-1","region":"eu-west-1"}`, wantErr: `field "region" appears more than once`},
 		{name: "duplicate unknown name", body: `{"x":1,"x":2}`, wantErr: `field "x" appears more than once`},
 		{name: "unknown fields are listed up to three", body: `{"region":"eu-west-1","e":1,"d":1,"c":1,"b":1,"a":1}`,

@@ -239,6 +239,7 @@ func TestAPIFailuresAreSafe(t *testing.T) {
 		{"invalid", &provision.RequestError{Field: "region", Message: "is required"}, 400, "InvalidRequest", ""},
 		{"missing secret", &provision.StepError{Step: provision.StepReadKeys, Err: &secrets.Error{SecretID: "kinesis/" + secret, Reason: "does not exist", NotFound: true}}, 500, "ConfigurationError", ""},
 		{"adobe rejects", &provision.StepError{Step: provision.StepCreateConnection, Err: &flowservice.Error{StatusCode: 400, Code: "FLOW-1415-400", Message: "auth spec " + secret}}, 502, "AdobeRejected", ""},
+		{"no such sandbox", &provision.StepError{Step: provision.StepFindConnection, Err: &flowservice.Error{StatusCode: 404, Code: "FLOW-2101-404", Message: "Sandbox not found " + secret}}, 400, "InvalidRequest", ""},
 		{"adobe throttles", &provision.StepError{Step: provision.StepCreateConnection, Err: &flowservice.Error{StatusCode: 429, RetryAfter: 3 * time.Second}}, 503, "AdobeUnavailable", "3"},
 		{"ims refuses", &provision.StepError{Step: provision.StepCreateConnection, Err: &imsauth.Error{StatusCode: 401, Code: "invalid_client", Description: secret}}, 502, "AdobeAuthFailed", ""},
 		{"publish fails", &provision.StepError{Step: provision.StepPublish, ConnectionID: "c", Err: &eventbus.EntryError{Code: "InternalFailure"}}, 503, "PublishFailed", "1"},

@@ -97,6 +97,10 @@ func classifyError(err error) failure {
 		}
 		return failure{status: http.StatusBadGateway, code: "AdobeAuthFailed", message: "Adobe IMS refused the function's credentials (" + imsErr.Code + ")"}
 	case errors.As(err, &flowErr):
+		if flowErr.SandboxNotFound() {
+			// The caller named a sandbox Experience Platform does not have.
+			return failure{status: http.StatusBadRequest, code: "InvalidRequest", message: "sandbox: Adobe Experience Platform has no such sandbox, or the function's credential cannot use it (" + flowErr.Code + ")"}
+		}
 		if flowErr.Temporary() {
 			return failure{status: http.StatusServiceUnavailable, code: "AdobeUnavailable", message: "Adobe Flow Service is unavailable or throttling; retry later", retryable: true, retryAfter: flowErr.RetryAfter}
 		}

@@ -231,27 +231,27 @@ func (d *Dispatcher) cloudTrailRequest(ctx context.Context, e *kinesisEvent) (pr
 	return req, nil
 }
 
-// customDetail is the detail of a custom provisioning event.
-type customDetail struct {
-	Region     string `json:"region"`
-	StreamName string `json:"streamName"`
-	AccountID  string `json:"accountId"`
-	Sandbox    string `json:"sandbox"`
-}
-
 func (d *Dispatcher) customRequest(ctx context.Context, e events.EventBridgeEvent) (provision.Request, *skip) {
-	var det customDetail
-	if err := json.Unmarshal(e.Detail, &det); err != nil {
-		return provision.Request{}, &skip{"the provisioning event's detail must be an object of strings {region, streamName, accountId?, sandbox?}", slog.LevelError}
+	// Names are matched exactly and a name given twice is refused, as for
+	// the API: {"ACCOUNTID": ...} must not pass for the accountId an
+	// EventBridge rule filtering on detail.accountId would see. Other
+	// members are ignored (the event schema allows them).
+	fields, err := decodeObject(e.Detail)
+	var det map[string]string
+	if err == nil {
+		det, err = stringFields(fields, provisionFields)
 	}
-	if det.StreamName == "" {
+	if err != nil {
+		return provision.Request{}, &skip{"the provisioning event's detail must be an object of strings {region, streamName, accountId?, sandbox?}: " + err.Error(), slog.LevelError}
+	}
+	if det["streamName"] == "" {
 		return provision.Request{}, &skip{"the provisioning event's detail has no streamName", slog.LevelError}
 	}
 	req := provision.Request{
-		AccountID:     first(det.AccountID, e.AccountID),
-		Region:        det.Region,
-		StreamName:    det.StreamName,
-		Sandbox:       first(det.Sandbox, d.cfg.DefaultSandbox),
+		AccountID:     first(det["accountId"], e.AccountID),
+		Region:        det["region"],
+		StreamName:    det["streamName"],
+		Sandbox:       first(det["sandbox"], d.cfg.DefaultSandbox),
 		Trigger:       provision.TriggerEvent,
 		CorrelationID: e.ID,
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -217,7 +215,7 @@ func directAction(fields map[string]json.RawMessage) (string, error) {
 		return "", nil
 	}
 	var action string
-	if err := json.Unmarshal(raw, &action); err != nil || !slices.Contains([]string{reconcileAction}, strings.TrimSpace(action)) {
+	if err := json.Unmarshal(raw, &action); err != nil || action != reconcileAction {
 		return "", fmt.Errorf("field %q must be %q (or absent, to provision)", reconcileActionField, reconcileAction)
 	}
 	return reconcileAction, nil

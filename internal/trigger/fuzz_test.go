@@ -112,7 +112,14 @@ func FuzzDecodeProvisionBody(f *testing.F) {
 		if !json.Valid(body) {
 			t.Fatalf("decodeProvisionBody(%q) accepted a body that is not valid JSON", body)
 		}
-		again, err := json.Marshal(map[string]string{"region": req.Region, "streamName": req.StreamName, "accountId": req.AccountID, "sandbox": req.Sandbox})
+		// Only the fields given are re-encoded: an empty one is refused.
+		fields := map[string]string{}
+		for name, v := range map[string]string{"region": req.Region, "streamName": req.StreamName, "accountId": req.AccountID, "sandbox": req.Sandbox} {
+			if v != "" {
+				fields[name] = v
+			}
+		}
+		again, err := json.Marshal(fields)
 		if err != nil {
 			t.Fatal(err)
 		}
