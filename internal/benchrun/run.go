@@ -2,7 +2,6 @@ package benchrun
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -299,7 +298,7 @@ func (b *bench) coldOnce(ctx context.Context, i int) (lat, floor time.Duration, 
 		}
 	}()
 	acct, stream := coldAccount(i), fmt.Sprintf("bench-cold-%04d", i)
-	inv, err := b.invoke(ctx, fn, provisionEvent(newID(), acct, stream))
+	inv, err := b.invoke(ctx, fn, provisionEvent(localenv.NewRequestID(), acct, stream))
 	if err != nil {
 		return 0, 0, nil, 0, err
 	}
@@ -335,7 +334,7 @@ type warmSpec struct {
 }
 
 func warmSpecs() []warmSpec {
-	replayEvent := provisionEvent(newID(), replayAccount, "bench-replay")
+	replayEvent := provisionEvent(localenv.NewRequestID(), replayAccount, "bench-replay")
 	return []warmSpec{
 		{
 			id: ScenarioNewStream, title: "warm container, known account, new stream",
@@ -348,7 +347,7 @@ func warmSpecs() []warmSpec {
 					fn, fl, i = "wu", "fw", -i
 				}
 				s := fmt.Sprintf("bench-new-%s-%06d", fn, i)
-				return provisionEvent(newID(), newStreamAccount, s), strings.NewReplacer(s, fmt.Sprintf("bench-new-%s-%06d", fl, i))
+				return provisionEvent(localenv.NewRequestID(), newStreamAccount, s), strings.NewReplacer(s, fmt.Sprintf("bench-new-%s-%06d", fl, i))
 			},
 			expect: expectation{status: "provisioned", account: newStreamAccount},
 		},
@@ -478,7 +477,7 @@ func provisionEvent(id, account, stream string) []byte {
 // it with one log line and no round trip.
 func noopEvent() []byte {
 	return event{
-		Version: "0", ID: newID(), DetailType: "Benchmark No-op", Source: "benchmark.noop",
+		Version: "0", ID: localenv.NewRequestID(), DetailType: "Benchmark No-op", Source: "benchmark.noop",
 		Account: localenv.FunctionAccountID, Time: "2026-12-01T00:00:00Z", Region: eventRegion,
 		Resources: []string{}, Detail: map[string]string{},
 	}.payload()
@@ -526,14 +525,6 @@ func checkOutcome(payload []byte, want expectation) (string, error) {
 		return "", errors.New("benchrun: the function answered created=false for a new account: it did not create the connection")
 	}
 	return r.ConnectionID, nil
-}
-
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // tail returns the end of a function's logs for an error message (the

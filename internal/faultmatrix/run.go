@@ -3,7 +3,6 @@ package faultmatrix
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,7 +217,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) Result {
 		fns       []*localenv.Function
 		fn        *localenv.Function
 		payloads  []string
-		requestID = newRequestID()
+		requestID = localenv.NewRequestID()
 		timeout   = r.timeout
 	)
 	if c.Inject.hangs() {
@@ -412,13 +411,4 @@ func waitForLocks(ctx context.Context, table *ledger.Table) error {
 	case <-timer.C:
 		return nil
 	}
-}
-
-// newRequestID returns a random request id in Lambda's UUID form.
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -299,7 +299,7 @@ func (f *Function) Invoke(ctx context.Context, payload []byte, opts ...InvokeOpt
 		opt(&o)
 	}
 	if o.requestID == "" {
-		o.requestID = newRequestID()
+		o.requestID = NewRequestID()
 	}
 	select {
 	case <-f.turn:
@@ -363,7 +363,9 @@ func parseFunctionError(body []byte) *FunctionError {
 	return &FunctionError{ErrorType: *e.ErrorType, ErrorMessage: *e.ErrorMessage}
 }
 
-func newRequestID() string {
+// NewRequestID returns a random id in the UUID (version 4) form Lambda
+// gives request ids and EventBridge gives event ids.
+func NewRequestID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails
 	b[6] = b[6]&0x0f | 0x40
